@@ -1,0 +1,1 @@
+"""Registers the Pocket Companion host with browsers and explains failures."""
