@@ -1,0 +1,198 @@
+"""One small function per protocol action (documented in PROTOCOL.md).
+
+A handler checks its params, does the local part at once and returns either
+the reply's data or a :class:`Later`: the network part, which the host runs on
+its network thread. So a save is committed (and visible to ``lookup``) before
+any network call, and the reply still tells whether it reached the server.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .caller import Caller
+from .core import Companion, SaveOutcome
+from .errors import CompanionError, InvalidParams
+from .params import Params, parse_tags
+from .store import MODIFY_OPS, TAG_OPS, Item, NewItem
+from .urls import MAX_URL_BYTES, clean_url
+
+MAX_BATCH = 1000
+MAX_BATCH_URL_BYTES = 512 * 1024
+LIST_BUDGET = 900_000  # bytes of items per list page, well under the 1 MiB reply limit
+Data = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Later:
+    run: Callable[[], Data]
+
+
+@dataclass
+class Context:
+    caller: Caller
+    progress: Callable[[str, Data], None]
+    cancel: threading.Event
+    cancel_logins: Callable[[], int]
+
+
+Handler = Callable[[Companion, Params, Context], "Data | Later"]
+
+
+@dataclass(frozen=True)
+class Action:
+    handler: Handler
+    params: frozenset[str] = frozenset()
+    # "inline": runs on the reader thread (a returned Later runs on the network thread);
+    # "network": runs wholly on the network thread; "login": runs on a thread of its own.
+    kind: str = "inline"
+
+
+def _warning(error: CompanionError | None) -> Data:
+    return {"warning": error.to_dict()} if error else {}
+
+
+def _brief(item: Item) -> Data:
+    data: Data = {"state": item.state, "url": item.url}
+    if item.remote_id:
+        data["item_id"] = item.remote_id
+    return data
+
+
+def _entry(raw: Any) -> NewItem:
+    if not isinstance(raw, dict):
+        raise InvalidParams("each item must be an object {url, title?, tags?}")
+    params = Params(raw, ("url", "title", "tags"))
+    return NewItem(clean_url(params.required("url")), params.title(), tuple(params.tags()))
+
+
+def hello(c: Companion, p: Params, ctx: Context) -> Data:
+    return {**c.hello(), "capabilities": sorted(ACTIONS), "caller": ctx.caller.to_dict()}
+
+
+def status(c: Companion, p: Params, ctx: Context) -> Data:
+    return c.status()
+
+
+def save(c: Companion, p: Params, ctx: Context) -> Later:
+    ids = c.commit([_entry(p.raw)])
+
+    def finish() -> Data:
+        outcome = c.push_saved(ids)
+        return {**_brief(outcome.items[0]), **_warning(outcome.warning)}
+
+    return Later(finish)
+
+
+def _batch(p: Params) -> list[Any]:
+    raw = p.required("items")
+    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_BATCH:
+        raise InvalidParams(f"'items' must be a list of 1 to {MAX_BATCH} items")
+    size = sum(len(str(item.get("url", ""))) for item in raw if isinstance(item, dict))
+    if size > MAX_BATCH_URL_BYTES:
+        raise InvalidParams("the batch's URLs exceed 512 KiB: send it in smaller batches")
+    return raw
+
+
+def save_many(c: Companion, p: Params, ctx: Context) -> Later:
+    results: list[Data | None] = []
+    entries: list[NewItem] = []
+    for raw in _batch(p):
+        try:
+            entries.append(_entry(raw))
+            results.append(None)
+        except CompanionError as exc:
+            results.append({"error": exc.to_dict()})
+    ids = c.commit(entries)
+
+    def finish() -> Data:
+        outcome: SaveOutcome = c.push_saved(ids)
+        saved = iter(outcome.items)
+        return {"results": [r if r is not None else _brief(next(saved)) for r in results],
+                **_warning(outcome.warning)}
+
+    return Later(finish)
+
+
+def lookup(c: Companion, p: Params, ctx: Context) -> Data:
+    item = c.lookup(p.required("url"))
+    if item is None:
+        return {"saved": False}
+    return {"saved": True, **item.to_dict()}
+
+
+def list_items(c: Companion, p: Params, ctx: Context) -> Data:
+    limit = p.integer("limit", 50, 1, 1000)
+    offset = p.integer("offset", 0, 0, 10**9)
+    chosen = p.choice("status", ("unread", "archived", "all"), "all")
+    items, total = c.store.page(limit, offset, None if chosen == "all" else chosen)
+    page: list[Data] = []
+    budget = LIST_BUDGET
+    for item in items:
+        data = item.to_dict()
+        budget -= len(str(data)) + 2 * len(item.url) + 64  # generous: escapes and quoting
+        if budget < 0 and page:
+            break
+        page.append(data)
+    reply: Data = {"items": page, "total": total}
+    if offset + len(page) < total:
+        reply["next_offset"] = offset + len(page)
+    return reply
+
+
+def sync(c: Companion, p: Params, ctx: Context) -> Data:
+    report = c.sync()
+    return {"synced": report.synced, "pending": report.pending}
+
+
+def login(c: Companion, p: Params, ctx: Context) -> Data:
+    return c.login(server=p.text("server", max_chars=MAX_URL_BYTES),
+                   consumer_key=p.text("consumer_key", max_chars=100),
+                   timeout=p.integer("timeout", 300, 1, 3600),
+                   cancel=ctx.cancel, progress=ctx.progress)
+
+
+def login_cancel(c: Companion, p: Params, ctx: Context) -> Data:
+    return {"cancelled": ctx.cancel_logins()}
+
+
+def logout(c: Companion, p: Params, ctx: Context) -> Data:
+    c.logout()
+    return {}
+
+
+def modify(c: Companion, p: Params, ctx: Context) -> Later:
+    op = p.choice("op", MODIFY_OPS)
+    if p.has("url") == p.has("item_id"):
+        raise InvalidParams("give exactly one of 'url' and 'item_id'")
+    tags = parse_tags(p.raw.get("tags")) if op in TAG_OPS else []
+    if op in ("tags_add", "tags_remove") and not tags:
+        raise InvalidParams(f"'{op}' needs a non-empty 'tags' list")
+    url = p.raw.get("url")
+    item = c.find(url=url) if url is not None else c.find(item_id=p.text("item_id"))
+    changed = c.store.modify(item, op, tags)
+
+    def finish() -> Data:
+        warning = c.sync_quietly()
+        fresh = c.store.get([item.id]) if changed is not None else []
+        return {"item": fresh[0].to_dict() if fresh else None, **_warning(warning)}
+
+    return Later(finish)
+
+
+ACTIONS: dict[str, Action] = {
+    "hello": Action(hello),
+    "status": Action(status),
+    "save": Action(save, frozenset({"url", "title", "tags"})),
+    "save_many": Action(save_many, frozenset({"items"})),
+    "lookup": Action(lookup, frozenset({"url"})),
+    "list": Action(list_items, frozenset({"limit", "offset", "status"})),
+    "sync": Action(sync, kind="network"),
+    "login": Action(login, frozenset({"server", "consumer_key", "timeout"}), "login"),
+    "login_cancel": Action(login_cancel),
+    "logout": Action(logout),
+    "modify": Action(modify, frozenset({"url", "item_id", "op", "tags"})),
+}

@@ -1,0 +1,153 @@
+"""``pocket-companion``: the same operations as the host, from a terminal.
+
+Each command goes through the protocol's own action handlers, so ``--json``
+prints exactly the ``data`` object the host would reply with.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from . import __version__
+from .actions import Context, Later
+from .caller import Caller
+from .config import data_dir
+from .core import Companion
+from .dispatch import Call, parse
+from .dispatch import run as run_call
+from .errors import CompanionError
+from .logs import setup_logging
+
+Data = dict[str, Any]
+
+
+def call(companion: Companion, action: str, params: Data) -> Data:
+    """Run one action as the host would; raise its error as a CompanionError."""
+    parsed: Call = parse(json.dumps({"id": 0, "action": action, "params": params}).encode())
+    ctx = Context(Caller("cli", ""), _progress, threading.Event(), lambda: 0)
+    reply = run_call(parsed, companion, ctx)
+    if isinstance(reply, Later):
+        reply = reply.run()
+    if not reply["ok"]:
+        error = CompanionError(reply["error"]["message"])
+        error.code = reply["error"]["code"]
+        raise error
+    data: Data = reply["data"]
+    return data
+
+
+def _progress(stage: str, data: Data) -> None:
+    if stage == "authorize":
+        print(f"Opening the authorize page. If no browser appears, open:\n  {data['url']}",
+              file=sys.stderr)
+
+
+def _state_line(data: Data) -> str:
+    if data["state"] == "synced":
+        return f"Saved {data['url']} (synced)"
+    reason = data.get("warning", {}).get("message") or "no account connected"
+    return f"Saved {data['url']} locally; it will be synced later ({reason})"
+
+
+def cmd_save(c: Companion, args: argparse.Namespace) -> Data | str:
+    data = call(c, "save", {"url": args.url, "title": args.title, "tags": args.tag})
+    return data if args.json else _state_line(data)
+
+
+def cmd_list(c: Companion, args: argparse.Namespace) -> Data | str:
+    data = call(c, "list", {"limit": args.limit, "offset": args.offset, "status": args.status})
+    if args.json:
+        return data
+    lines = []
+    for item in data["items"]:
+        mark = "*" if item["state"] == "pending" else " "
+        tags = f"  [{', '.join(item['tags'])}]" if item["tags"] else ""
+        title = f"{item['title']} " if item["title"] else ""
+        lines.append(f"{mark} {item['saved_at'][:10]}  {title}<{item['url']}>{tags}")
+    shown = len(data["items"])
+    lines.append(f"{shown} of {data['total']} saved pages shown (* = not yet synced)")
+    return "\n".join(lines)
+
+
+def cmd_status(c: Companion, args: argparse.Namespace) -> Data | str:
+    data = call(c, "status", {})
+    if args.json:
+        return data
+    account = data["account"]
+    who = f"{account['username']} on {account['server']}" if account else "no account (local only)"
+    lines = [f"Account: {who}", f"Waiting to sync: {data['pending']}"]
+    if data["last_error"]:
+        lines.append(f"Last sync problem: {data['last_error']}")
+    lines.append(f"Data folder: {c.home}")
+    return "\n".join(lines)
+
+
+def cmd_sync(c: Companion, args: argparse.Namespace) -> Data | str:
+    data = call(c, "sync", {})
+    return data if args.json else f"Synced {data['synced']}; still waiting: {data['pending']}"
+
+
+def cmd_login(c: Companion, args: argparse.Namespace) -> Data | str:
+    params = {"server": args.server, "consumer_key": args.consumer_key, "timeout": args.timeout}
+    data = call(c, "login", {k: v for k, v in params.items() if v is not None})
+    synced = call(c, "sync", {})
+    if args.json:
+        return {**data, "synced": synced["synced"]}
+    return f"Logged in as {data['username']} on {data['server']}; synced {synced['synced']}"
+
+
+def cmd_logout(c: Companion, args: argparse.Namespace) -> Data | str:
+    call(c, "logout", {})
+    return "Logged out; the token was removed from the keychain"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pocket-companion", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, func: Callable[..., Data | str], text: str) -> argparse.ArgumentParser:
+        cmd = sub.add_parser(name, help=text, description=text)
+        cmd.set_defaults(func=func)
+        cmd.add_argument("--json", action="store_true", help="print the protocol's data object")
+        return cmd
+
+    save = command("save", cmd_save, "save a page to the reading list")
+    save.add_argument("url")
+    save.add_argument("--title")
+    save.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")
+    listing = command("list", cmd_list, "show saved pages, newest first")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--offset", type=int, default=0)
+    listing.add_argument("--status", choices=("unread", "archived", "all"), default="all")
+    command("status", cmd_status, "show the account and what waits to be synced")
+    command("sync", cmd_sync, "send everything waiting to the connected account now")
+    login = command("login", cmd_login, "connect an account (Pocket v3 server)")
+    login.add_argument("--server", help="server URL (default: the configured one)")
+    login.add_argument("--consumer-key", help="the app's consumer key on that server")
+    login.add_argument("--system-browser", action="store_true",
+                       help="use the default web browser for the authorize page")
+    login.add_argument("--timeout", type=int, help="seconds to wait for approval (default 300)")
+    command("logout", cmd_logout, "disconnect the account and delete its token")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    home = data_dir()
+    setup_logging(home / "logs", stderr=False)
+    try:
+        result = args.func(Companion(home), args)
+    except CompanionError as exc:
+        print(f"pocket-companion: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("pocket-companion: interrupted", file=sys.stderr)
+        return 130
+    print(json.dumps(result, indent=2) if isinstance(result, dict) else result)
+    return 0

@@ -1,0 +1,109 @@
+"""Where data lives and which server to talk to.
+
+The data folder (``POCKET_COMPANION_HOME``, else the platform's user data folder)
+holds ``config.json`` (server, consumer key, connected user name: no secrets),
+the SQLite reading list and the logs. ``POCKET_BASE_URL`` and
+``POCKET_CONSUMER_KEY`` override what the config says.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .errors import InvalidParams
+
+HOME_ENV = "POCKET_COMPANION_HOME"
+SERVER_ENV = "POCKET_BASE_URL"
+CONSUMER_KEY_ENV = "POCKET_CONSUMER_KEY"
+DEFAULT_SERVER = "https://getpocket.com"
+APP_NAME = "pocket-companion"
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def data_dir() -> Path:
+    """The data folder, created 0700 if missing."""
+    override = os.environ.get(HOME_ENV)
+    if override:
+        path = Path(override).expanduser()
+    else:
+        from platformdirs import user_data_dir
+
+        path = Path(user_data_dir(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def check_server(url: str) -> str:
+    """Accept https servers, and plain http only on this machine's loopback."""
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    if parts.scheme == "https" and host:
+        return url.strip().rstrip("/")
+    if parts.scheme == "http" and host in _LOOPBACK:
+        return url.strip().rstrip("/")
+    raise InvalidParams(
+        f"server {url!r} is not an https URL (plain http is allowed only on 127.0.0.1)"
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    server: str = DEFAULT_SERVER
+    consumer_key: str | None = None
+    username: str | None = None
+
+    @property
+    def account(self) -> dict[str, str] | None:
+        if not self.username:
+            return None
+        return {"username": self.username, "server": self.server}
+
+    @property
+    def keychain_name(self) -> str:
+        """The keychain entry that holds this account's access token."""
+        return f"{self.username}@{self.server}"
+
+
+class Config:
+    """``config.json`` in the data folder, with environment overrides applied on read."""
+
+    def __init__(self, home: Path) -> None:
+        self.path = home / "config.json"
+
+    def _stored(self) -> Settings:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return Settings()
+        except (OSError, ValueError):
+            return Settings()
+        if not isinstance(raw, dict):
+            return Settings()
+        fields = {k: v for k, v in raw.items() if k in Settings.__dataclass_fields__}
+        return Settings(**{k: v for k, v in fields.items() if isinstance(v, str)})
+
+    def load(self) -> Settings:
+        settings = self._stored()
+        server = os.environ.get(SERVER_ENV)
+        key = os.environ.get(CONSUMER_KEY_ENV)
+        if server:
+            settings = replace(settings, server=check_server(server))
+        if key:
+            settings = replace(settings, consumer_key=key.strip())
+        return settings
+
+    def update(self, **changes: str | None) -> Settings:
+        """Change stored values (not the environment's) atomically, file mode 0600."""
+        settings = replace(self._stored(), **changes)  # type: ignore[arg-type]
+        tmp = self.path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(asdict(settings), handle, indent=2)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.path)
+        return self.load()

@@ -1,0 +1,156 @@
+"""The companion's operations, shared by the native messaging host and the CLI.
+
+Everything outside (clock, keychain, service, login page opener) is injected;
+the defaults are the real ones. The SQLite store is opened on first use so that
+``hello`` stays fast and touches no disk beyond the config file.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from . import PROTOCOL_VERSION, __version__
+from .config import Config, Settings, check_server
+from .errors import CompanionError, InvalidParams, NotFound
+from .keychain import KeyringTokenStore, TokenStore
+from .oauth import DEFAULT_TIMEOUT, Opener, Progress, SystemBrowser, run_login
+from .outbox import Outbox
+from .service import ReadingService
+from .store import Item, NewItem, Store
+from .sync import ServiceFactory, SyncReport, Syncer
+from .urls import clean_url
+
+log = logging.getLogger(__name__)
+
+
+def pocket_service(settings: Settings) -> ReadingService:
+    """The default service: Pocket v3 at the configured server."""
+    from .pocket import PocketClient
+    from .pocket_service import PocketService
+
+    if not settings.consumer_key:
+        raise InvalidParams(
+            "no consumer key is configured: run `pocket-companion login --consumer-key KEY` "
+            "or set POCKET_CONSUMER_KEY")
+    return PocketService(PocketClient(settings.server, settings.consumer_key))
+
+
+@dataclass
+class Deps:
+    """What the companion talks to; tests replace any of it."""
+
+    clock: Callable[[], float] = time.time
+    tokens: TokenStore = field(default_factory=KeyringTokenStore)
+    service_factory: ServiceFactory = pocket_service
+    opener: Opener = field(default_factory=SystemBrowser)
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    items: list[Item]
+    warning: CompanionError | None
+
+
+class Companion:
+    def __init__(self, home: Path, deps: Deps | None = None) -> None:
+        self.home = home
+        self.deps = deps or Deps()
+        self.config = Config(home)
+        self._services: dict[Settings, ReadingService] = {}
+
+    @cached_property
+    def store(self) -> Store:
+        return Store(self.home / "reading-list.sqlite3", self.deps.clock)
+
+    @cached_property
+    def syncer(self) -> Syncer:
+        return Syncer(self.store, Outbox(self.store), self.config, self.deps.tokens,
+                      self._service)
+
+    def _service(self, settings: Settings) -> ReadingService:
+        """One service (and HTTP session) per server and key, kept for warm reuse."""
+        key = Settings(settings.server, settings.consumer_key)
+        if key not in self._services:
+            self._services[key] = self.deps.service_factory(key)
+        return self._services[key]
+
+    def hello(self) -> dict[str, Any]:
+        return {"version": __version__, "protocol": PROTOCOL_VERSION,
+                "account": self.config.load().account}
+
+    def status(self) -> dict[str, Any]:
+        settings = self.config.load()
+        held, reason = self.syncer.held_for()
+        last = self.store.get_meta("last_sync")
+        return {
+            "account": settings.account, "server": settings.server,
+            "pending": self.store.pending_count(),
+            "last_sync": float(last) if last else None,
+            "last_error": self.syncer.outbox.last_error(),
+            "held": {"seconds": round(held), "reason": reason} if held else None,
+        }
+
+    def sync_quietly(self) -> CompanionError | None:
+        """Sync what is due; a failure is returned (and logged), never raised."""
+        try:
+            self.syncer.run()
+        except CompanionError as exc:
+            log.info("sync postponed: %s (%s)", exc.code, exc.message)
+            return exc
+        return None
+
+    def commit(self, entries: list[NewItem]) -> list[int]:
+        """Step one of a save: durably in the local list (no network)."""
+        return self.store.save(entries)
+
+    def push_saved(self, ids: list[int]) -> SaveOutcome:
+        """Step two: sync what is due, then report the saved items' states."""
+        warning = self.sync_quietly()
+        return SaveOutcome(self.store.get(ids), warning)
+
+    def save(self, entries: list[NewItem]) -> SaveOutcome:
+        return self.push_saved(self.commit(entries))
+
+    def find(self, *, url: object = None, item_id: str | None = None) -> Item:
+        item = (self.store.find(url=clean_url(url)) if url is not None
+                else self.store.find(remote_id=item_id))
+        if item is None:
+            raise NotFound("that page is not in the reading list")
+        return item
+
+    def lookup(self, url: object) -> Item | None:
+        return self.store.find(url=clean_url(url))
+
+    def sync(self) -> SyncReport:
+        return self.syncer.run(force=True)
+
+    def login(self, *, server: str | None = None, consumer_key: str | None = None,
+              timeout: float = DEFAULT_TIMEOUT, cancel: threading.Event | None = None,
+              progress: Progress | None = None) -> dict[str, str]:
+        current = self.config.load()
+        target = Settings(check_server(server) if server else current.server,
+                          consumer_key or current.consumer_key)
+        self.deps.tokens.get(target.keychain_name)  # fail now, not after the user approved
+        grant = run_login(self.deps.service_factory(target), self.deps.opener,
+                          timeout=timeout, cancel=cancel, progress=progress)
+        account = Settings(target.server, target.consumer_key, grant.username)
+        self.deps.tokens.set(account.keychain_name, grant.token)
+        if current.username and current.keychain_name != account.keychain_name:
+            self.deps.tokens.delete(current.keychain_name)
+        self.config.update(server=account.server, consumer_key=account.consumer_key,
+                           username=account.username)
+        self.store.rebind(account.keychain_name)
+        return {"username": grant.username, "server": account.server}
+
+    def logout(self) -> None:
+        settings = self.config.load()
+        if settings.username:
+            self.deps.tokens.delete(settings.keychain_name)
+        self.config.update(username=None)

@@ -1,0 +1,197 @@
+"""``pocket-companion-host``: what the browser starts.
+
+One reader thread takes frames off the pipe in order. Quick actions are answered
+at once; network work runs, in order, on one network thread; a login runs on a
+thread of its own so the port keeps serving while the user signs in. Every
+request gets exactly one reply. At the end of input the host finishes queued
+work and exits; a stream that can no longer be trusted ends it with a logged
+reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from . import framing
+from .actions import Context, Later
+from .caller import Caller, check_allowed, identify
+from .config import data_dir
+from .core import Companion
+from .dispatch import Call, Reply, RequestError, fail, parse, run
+from .errors import CompanionError, ReplyTooLarge
+from .logs import setup_logging
+from .stdio import claim_protocol_pipes
+
+log = logging.getLogger("pocket_companion.host")
+STARTUP_SYNC_DELAY = 0.5
+
+
+class Host:
+    def __init__(self, reader: framing.RawReader, writer: framing.FrameWriter,
+                 companion: Companion, caller: Caller) -> None:
+        self.reader, self.writer, self.companion, self.caller = reader, writer, companion, caller
+        self.network = ThreadPoolExecutor(max_workers=1, thread_name_prefix="network")
+        self.logins: dict[threading.Event, threading.Thread] = {}
+        self._timer: threading.Timer | None = None
+        self._closing = False
+        self._lock = threading.Lock()
+        try:
+            check_allowed(caller)
+            self.refusal: CompanionError | None = None
+        except CompanionError as exc:
+            log.warning("refusing caller %r", caller.identity)
+            self.refusal = exc
+
+    def send(self, reply: Reply | dict[str, Any]) -> None:
+        try:
+            try:
+                self.writer.write(reply)
+            except ReplyTooLarge as exc:
+                self.writer.write(fail(reply.get("id"), exc))
+        except OSError as exc:
+            log.info("the browser closed the pipe before a reply (%s)", type(exc).__name__)
+
+    def serve(self) -> int:
+        first = True
+        while True:
+            try:
+                body = framing.read_frame(self.reader)
+            except framing.StreamError as exc:
+                log.error("stopping: the input stream is broken: %s", exc)
+                self.send(fail(None, framing_error(exc)))
+                self.close()
+                return 1
+            if body is None:
+                break
+            self.handle(body)
+            if first:
+                first = False
+                self.schedule_sync(STARTUP_SYNC_DELAY)
+        self.close()
+        return 0
+
+    def handle(self, body: bytes) -> None:
+        try:
+            call = parse(body)
+            if self.refusal:
+                raise RequestError(call.request_id, self.refusal)
+        except RequestError as exc:
+            self.send(fail(exc.request_id, exc.error))
+            return
+        except CompanionError as exc:
+            self.send(fail(None, exc))
+            return
+        if call.action.kind == "login":
+            self._start_login(call)
+        elif call.action.kind == "network":
+            self.network.submit(self._network_reply, call, self.context(call))
+        else:
+            self._reply(call, self.context(call))
+
+    def context(self, call: Call, cancel: threading.Event | None = None) -> Context:
+        def progress(stage: str, data: dict[str, Any]) -> None:
+            self.send({"id": call.request_id, "event": "progress",
+                       "data": {"stage": stage, **data}})
+
+        return Context(self.caller, progress, cancel or threading.Event(), self.cancel_logins)
+
+    def _reply(self, call: Call, ctx: Context) -> None:
+        result = run(call, self.companion, ctx)
+        if isinstance(result, Later):
+            self.network.submit(self._finish, result)
+        else:
+            self.send(result)
+
+    def _network_reply(self, call: Call, ctx: Context) -> None:
+        self._reply(call, ctx)
+        self.schedule_sync(None)
+
+    def _finish(self, later: Later) -> None:
+        self.send(later.run())
+        self.schedule_sync(None)
+
+    def _start_login(self, call: Call) -> None:
+        cancel = threading.Event()
+        thread = threading.Thread(target=self._login, args=(call, cancel), name="login")
+        with self._lock:
+            self.logins[cancel] = thread
+        thread.start()
+
+    def _login(self, call: Call, cancel: threading.Event) -> None:
+        try:
+            self._reply(call, self.context(call, cancel))
+        finally:
+            with self._lock:
+                self.logins.pop(cancel, None)
+            self.schedule_sync(0.0)
+
+    def cancel_logins(self) -> int:
+        with self._lock:
+            for cancel in self.logins:
+                cancel.set()
+            return len(self.logins)
+
+    def schedule_sync(self, delay: float | None) -> None:
+        """Sync in the background after ``delay`` s (None: when the queue is next due)."""
+        if self._closing or self.refusal or not self.companion.config.load().username:
+            return
+        if delay is None:
+            due = self.companion.syncer.outbox.next_due()
+            if due is None:
+                return
+            held, _ = self.companion.syncer.held_for()
+            delay = min(max(due - time.time(), held, 1.0), 900.0)
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = threading.Timer(delay, self._background_sync)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _background_sync(self) -> None:
+        try:
+            self.network.submit(self._sync_then_reschedule)
+        except RuntimeError:
+            pass  # shutting down
+
+    def _sync_then_reschedule(self) -> None:
+        if self.companion.store.pending_count():
+            self.companion.sync_quietly()
+            self.schedule_sync(None)
+
+    def close(self) -> None:
+        """Finish queued work; a login in progress is cancelled (its window closed)."""
+        with self._lock:
+            self._closing = True
+            if self._timer is not None:
+                self._timer.cancel()
+            logins = list(self.logins.values())
+        self.cancel_logins()
+        for thread in logins:
+            thread.join(timeout=5)
+        self.network.shutdown(wait=True)
+
+
+def framing_error(exc: framing.StreamError) -> CompanionError:
+    from .errors import InvalidFrame
+
+    return InvalidFrame(str(exc))
+
+
+def main() -> int:
+    reader, out = claim_protocol_pipes()
+    home = data_dir()
+    setup_logging(home / "logs")
+    caller = identify(sys.argv[1:])
+    log.info("started by %s %s", caller.browser, caller.identity or "(unknown)")
+    host = Host(reader, framing.FrameWriter(out), Companion(home), caller)
+    return host.serve()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""Access tokens in the OS keychain, through keyring, and nowhere else.
+
+There is deliberately no fallback: when no secure backend works (no Secret
+Service on a headless Linux, a locked keychain) the user is told how to fix it.
+Plaintext and "encrypted file" backends (keyrings.alt) are refused, the latter
+also because it prompts for a password on stdin, which is the browser's pipe.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+from .errors import SecureStorageUnavailable
+from .logs import register_secret
+
+SERVICE = "pocket-companion"
+_REFUSED_MODULES = ("keyrings.alt", "keyring.backends.fail", "keyring.backends.null")
+_FIX = (
+    "no secure storage for the login token: start a Secret Service such as gnome-keyring "
+    "or KWallet (on Linux), or unlock the system keychain"
+)
+log = logging.getLogger(__name__)
+
+
+class TokenStore(Protocol):
+    def get(self, account: str) -> str | None: ...
+
+    def set(self, account: str, token: str) -> None: ...
+
+    def delete(self, account: str) -> None: ...
+
+
+def _refused(backend: Any) -> bool:
+    backends = getattr(backend, "backends", None)
+    if backends is not None:  # keyring's ChainerBackend
+        return not backends or any(_refused(inner) for inner in backends)
+    return type(backend).__module__.startswith(_REFUSED_MODULES)
+
+
+class KeyringTokenStore:
+    """The platform keychain, chosen by keyring (``PYTHON_KEYRING_BACKEND`` honoured)."""
+
+    def __init__(self, service: str = SERVICE) -> None:
+        self.service = service
+        self._backend: Any = None
+
+    def backend(self) -> Any:
+        """The working keyring backend, or SecureStorageUnavailable with the fix."""
+        if self._backend is None:
+            try:
+                import keyring
+
+                backend = keyring.get_keyring()
+            except Exception as exc:  # keyring raises RuntimeError, ValueError, ImportError...
+                log.warning("keyring failed to load: %s", type(exc).__name__)
+                raise SecureStorageUnavailable(_FIX) from None
+            if _refused(backend):
+                raise SecureStorageUnavailable(f"{_FIX} ({type(backend).__name__} is not secure)")
+            self._backend = backend
+        return self._backend
+
+    def _call(self, method: str, *args: str) -> Any:
+        backend = self.backend()
+        try:
+            return getattr(backend, method)(self.service, *args)
+        except Exception as exc:  # KeyringError, RuntimeError from D-Bus, locked collections
+            log.warning("keyring %s failed: %s", method, type(exc).__name__)
+            raise SecureStorageUnavailable(f"{_FIX} ({type(exc).__name__})") from None
+
+    def get(self, account: str) -> str | None:
+        token = self._call("get_password", account)
+        register_secret(token)
+        return token if isinstance(token, str) and token else None
+
+    def set(self, account: str, token: str) -> None:
+        register_secret(token)
+        self._call("set_password", account, token)
+
+    def delete(self, account: str) -> None:
+        if self.get(account) is not None:
+            self._call("delete_password", account)

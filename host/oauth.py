@@ -1,0 +1,155 @@
+"""The login flow: request token, authorize page, loopback redirect, access token.
+
+The host serves the redirect itself on ``http://127.0.0.1:<port>/callback``
+(RFC 8252 loopback redirect). Pocket sends the browser back to the redirect URI
+unchanged, so a random ``state`` in that URI tells our own redirect from any
+other request. Where the authorize page is shown is up to an injected
+:class:`Opener`: the system browser here, the embedded window elsewhere, a
+scripted client in tests.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlsplit
+
+from .errors import CompanionError, LoginCancelled, LoginTimeout
+from .service import Grant, ReadingService
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, dict[str, Any]], None]
+DEFAULT_TIMEOUT = 300.0
+
+
+class LoginPage(Protocol):
+    def outcome(self) -> str | None:
+        """``"closed"`` if the user closed it, ``"redirected"`` if it saw the redirect."""
+
+    def close(self) -> None: ...
+
+
+class Opener(Protocol):
+    def open(self, authorize_url: str, redirect_uri: str) -> LoginPage: ...
+
+
+class _BrowserTab:
+    """A page in the user's browser: nothing to watch, nothing to close."""
+
+    def outcome(self) -> str | None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+class SystemBrowser:
+    """Opens the authorize page with :mod:`webbrowser` (``$BROWSER`` is honoured)."""
+
+    def open(self, authorize_url: str, redirect_uri: str) -> LoginPage:
+        import webbrowser
+
+        if not webbrowser.open(authorize_url):
+            log.warning("no web browser could be started for the login page")
+        return _BrowserTab()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _CallbackServer
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        parts = urlsplit(self.path)
+        state = parse_qs(parts.query).get("state", [""])[0]
+        if parts.path != "/callback" or not secrets.compare_digest(state, self.server.state):
+            self._reply(404, "Not found", "This is not a Pocket Companion login address.")
+            return
+        self.server.hit.set()  # before answering: the window may close at any moment
+        message = self.server.result_text() if self.server.done.wait(15) else None
+        self._reply(200, "Pocket Companion", message or "You can close this window.")
+
+    def _reply(self, status: int, title: str, text: str) -> None:
+        body = (f"<!doctype html><meta charset=utf-8><title>{html.escape(title)}</title>"
+                f"<p>{html.escape(text)}</p>").encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except OSError:
+            pass  # the window closed before reading the page
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        log.debug("callback server: %s", self.command)
+
+
+class _CallbackServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.state = secrets.token_urlsafe(24)
+        self.hit = threading.Event()
+        self.done = threading.Event()
+        self._text = ""
+
+    @property
+    def redirect_uri(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/callback?state={self.state}"
+
+    def finish(self, text: str) -> None:
+        self._text = text
+        self.done.set()
+
+    def result_text(self) -> str:
+        return self._text
+
+
+def _wait(server: _CallbackServer, page: LoginPage, timeout: float,
+          cancel: threading.Event) -> None:
+    deadline = time.monotonic() + timeout
+    while not server.hit.wait(0.05):
+        outcome = page.outcome()
+        if outcome == "redirected":
+            return
+        if outcome == "closed":
+            raise LoginCancelled("the login window was closed before the app was authorized")
+        if cancel.is_set():
+            raise LoginCancelled("the login was cancelled")
+        if time.monotonic() > deadline:
+            raise LoginTimeout(f"the authorize page was not answered within {timeout:.0f} s")
+
+
+def run_login(service: ReadingService, opener: Opener, *, timeout: float = DEFAULT_TIMEOUT,
+              cancel: threading.Event | None = None, progress: Progress | None = None) -> Grant:
+    """Run the whole flow and return the grant; the caller stores the token."""
+    server = _CallbackServer()
+    thread = threading.Thread(target=server.serve_forever, name="login-callback", daemon=True)
+    thread.start()
+    try:
+        ticket = service.begin_login(server.redirect_uri, server.state)
+        page = opener.open(ticket.authorize_url, server.redirect_uri)
+        if progress:
+            progress("authorize", {"url": ticket.authorize_url})
+        try:
+            _wait(server, page, timeout, cancel or threading.Event())
+        finally:
+            page.close()
+        try:
+            grant = service.finish_login(ticket)
+        except CompanionError as exc:
+            server.finish(f"The login did not complete: {exc.message}")
+            raise
+        server.finish(f"Pocket Companion is connected as {grant.username}. "
+                      "You can close this window.")
+        return grant
+    finally:
+        server.finish(server.result_text() or "The login was stopped.")
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,175 @@
+"""Queued changes for the server, claimed with leases so that every change is sent once.
+
+Several processes (two browsers' hosts, the CLI) may sync at the same time. A
+sender claims up to one batch of changes in a write transaction, marks them as
+possibly sent, and settles them afterwards: confirmed changes leave the queue,
+failed ones go back with a back-off. A claim held by a process that died is free
+again at once when that process is known to be gone, else when its lease ends.
+A change that may have reached the server (its reply was lost) is *uncertain*:
+the syncer checks the server before sending an uncertain add again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from .service import Change, ChangeResult
+from .store import ADD, Store
+
+LEASE_SECONDS = 120.0
+_HOSTNAME = socket.gethostname()
+
+
+def new_owner() -> str:
+    return f"{_HOSTNAME}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _owner_alive(owner: str) -> bool:
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != _HOSTNAME or not pid_text.isdigit():
+        return True
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class Claimed:
+    seq: int
+    item: int
+    change: Change
+    sent_at: float | None  # set when an earlier attempt may have reached the server
+    attempts: int
+
+    @property
+    def backoff(self) -> float:
+        """Seconds to wait before the next attempt: 15 s doubling up to an hour."""
+        return float(min(15 * 2 ** min(self.attempts, 8), 3600))
+
+
+def _change(row: sqlite3.Row) -> Change:
+    tags = row["op_tags"] if row["op"] != ADD else row["tags"]
+    return Change(
+        op=row["op"], url=row["url"], title=row["title"],
+        tags=tuple(json.loads(tags or "[]")), remote_id=row["remote_id"],
+        time=int(row["created_at"]),
+    )
+
+
+def _sent_at(claimed: Claimed, sent: bool, now: float) -> float | None:
+    """The earliest moment the change may have reached the server, if it may have."""
+    if claimed.sent_at is not None:
+        return claimed.sent_at
+    return now if sent else None
+
+
+_CANDIDATES = """
+SELECT o.seq, o.item, o.op, o.tags AS op_tags, o.created_at, o.claimed_by, o.claim_until,
+       o.sent_at, o.not_before, o.attempts, i.url, i.title, i.tags, i.remote_id
+FROM outbox o JOIN items i ON i.id = o.item ORDER BY o.seq LIMIT 2000
+"""
+
+
+class Outbox:
+    def __init__(self, store: Store, owner: str | None = None) -> None:
+        self.store = store
+        self.owner = owner or new_owner()
+
+    def _free(self, row: sqlite3.Row, now: float) -> bool:
+        holder = row["claimed_by"]
+        if holder is None or holder == self.owner or row["claim_until"] <= now:
+            return True
+        return not _owner_alive(holder)
+
+    def claim(self, limit: int, *, force: bool = False,
+              skip: Collection[int] = ()) -> list[Claimed]:
+        """Claim the next changes in queue order, at most one unconfirmed add per item.
+
+        ``force`` ignores back-off delays; ``skip`` leaves out changes already tried.
+        """
+        now = self.store.clock()
+        chosen: list[Claimed] = []
+        blocked: set[int] = set()
+        with self.store.db.write() as conn:
+            for row in conn.execute(_CANDIDATES).fetchall():
+                item = row["item"]
+                ready = self._free(row, now) and (force or row["not_before"] <= now)
+                ready = ready and row["seq"] not in skip
+                needs_id = row["op"] != ADD and row["remote_id"] is None
+                if item in blocked or not ready or needs_id:
+                    blocked.add(item)
+                    continue
+                chosen.append(Claimed(row["seq"], item, _change(row), row["sent_at"], row["attempts"]))
+                if row["op"] == ADD and row["remote_id"] is None:
+                    blocked.add(item)
+                if len(chosen) == limit:
+                    break
+            conn.executemany(
+                "UPDATE outbox SET claimed_by = ?, claim_until = ?, sent_at = COALESCE(sent_at, ?),"
+                " attempts = attempts + 1 WHERE seq = ?",
+                [(self.owner, now + LEASE_SECONDS, now, c.seq) for c in chosen],
+            )
+        return chosen
+
+    def settle(self, claimed: Sequence[Claimed], results: Sequence[ChangeResult]) -> None:
+        """Record the server's answer for each claimed change."""
+        now = self.store.clock()
+        with self.store.db.write() as conn:
+            for entry, result in zip(claimed, results, strict=True):
+                if result.ok:
+                    self._confirm(conn, entry, result)
+                else:
+                    conn.execute(
+                        "UPDATE outbox SET claimed_by = NULL, claim_until = 0, sent_at = NULL, "
+                        "not_before = ?, last_error = ? WHERE seq = ?",
+                        (now + entry.backoff, result.error, entry.seq),
+                    )
+
+    def _confirm(self, conn: sqlite3.Connection, entry: Claimed, result: ChangeResult) -> None:
+        conn.execute("DELETE FROM outbox WHERE seq = ?", (entry.seq,))
+        if entry.change.op == ADD and result.remote_id:
+            conn.execute("UPDATE items SET remote_id = ? WHERE id = ?",
+                         (result.remote_id, entry.item))
+        conn.execute(
+            "DELETE FROM items WHERE id = ? AND deleted = 1 AND NOT EXISTS "
+            "(SELECT 1 FROM outbox WHERE item = ?)", (entry.item, entry.item))
+
+    def release(self, claimed: Sequence[Claimed], *, sent: bool, error: str,
+                retry_in: float | None = None) -> None:
+        """Give changes back after a failure; ``sent`` marks them uncertain."""
+        now = self.store.clock()
+        with self.store.db.write() as conn:
+            conn.executemany(
+                "UPDATE outbox SET claimed_by = NULL, claim_until = 0, not_before = ?, "
+                "last_error = ?, sent_at = ? WHERE seq = ?",
+                [(now + (c.backoff if retry_in is None else retry_in), error,
+                  _sent_at(c, sent, now), c.seq) for c in claimed],
+            )
+
+    def mark_delivered(self, claimed: Sequence[Claimed], remote_ids: dict[int, str]) -> None:
+        """Settle uncertain adds that the server turned out to have (by sequence number)."""
+        self.settle(claimed, [ChangeResult(True, remote_ids[c.seq]) for c in claimed])
+
+    def next_due(self) -> float | None:
+        """When the earliest queued change may be retried (None when the queue is empty)."""
+        with self.store.db.read() as conn:
+            row = conn.execute("SELECT MIN(not_before), COUNT(*) FROM outbox").fetchone()
+        return None if not row[1] else float(row[0])
+
+    def last_error(self) -> str | None:
+        with self.store.db.read() as conn:
+            row = conn.execute(
+                "SELECT last_error FROM outbox WHERE last_error IS NOT NULL ORDER BY seq LIMIT 1"
+            ).fetchone()
+        return None if row is None else str(row[0])

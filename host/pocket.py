@@ -1,0 +1,189 @@
+"""Pocket v3 over HTTP: the raw client and the :class:`ReadingService` adapter.
+
+Written from the protocol notes: JSON request bodies with ``X-Accept:
+application/json``, auth answers that may still come form-encoded, numbers as
+strings, ``list: []`` for an empty list, errors only in ``X-Error`` /
+``X-Error-Code`` with an HTML body, and ``X-Limit-*`` headers on 403s that are
+really rate limits. ``requests`` is imported only when the first call is made.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, quote, urlsplit
+
+from . import __version__
+from .errors import (
+    Forbidden, LoginExpired, LoginRejected, NotAuthenticated, RateLimited, ServiceError,
+    ServiceUnavailable,
+)
+from .logs import register_secret
+from .service import Grant
+
+if TYPE_CHECKING:
+    import requests
+
+SessionFactory = Callable[[], "requests.Session"]
+_HEADERS = {
+    "X-Accept": "application/json",
+    "Content-Type": "application/json; charset=UTF-8",
+    "User-Agent": f"pocket-companion/{__version__}",
+}
+IDLE_RECONNECT = 4.0  # Apache (Pocket's legacy front end) closed idle connections after 5 s
+
+
+def default_session() -> requests.Session:
+    import requests
+
+    return requests.Session()
+
+
+def _transport_error(exc: Exception, host: str) -> ServiceUnavailable:
+    import requests
+    from urllib3.exceptions import NewConnectionError
+
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    unsent = isinstance(exc, requests.exceptions.ConnectTimeout | requests.exceptions.SSLError)
+    unsent = unsent or isinstance(reason, NewConnectionError)
+    kind = "timed out" if isinstance(exc, requests.exceptions.Timeout) else "could not be reached"
+    if isinstance(exc, requests.exceptions.SSLError):
+        kind = "failed TLS certificate verification"
+    return ServiceUnavailable(f"{host} {kind}", sent=not unsent)
+
+
+def _rate_limit(headers: Any) -> float | None:
+    for scope in ("User", "Key"):
+        remaining = (headers.get(f"X-Limit-{scope}-Remaining") or "").strip()
+        if remaining == "0":
+            reset = (headers.get(f"X-Limit-{scope}-Reset") or "").strip()
+            return float(reset) if reset.isdigit() else 60.0
+    return None
+
+
+def _check(resp: requests.Response, *, auth: bool) -> None:
+    """Map a non-200 answer to a typed error (the only place that does)."""
+    status = resp.status_code
+    if status == 200:
+        return
+    code = resp.headers.get("X-Error-Code", "")
+    text = resp.headers.get("X-Error") or f"{status} {resp.reason}"
+    if status == 401:
+        raise NotAuthenticated(f"the server no longer accepts this account's login ({text})")
+    wait = _rate_limit(resp.headers)
+    if status == 429 or (status == 403 and wait is not None):
+        wait = wait if wait is not None else 60.0
+        raise RateLimited(f"the server's rate limit is used up; retry in {wait:.0f} s", wait)
+    if auth and code == "158":
+        raise LoginRejected("the app was not authorized on the server's page")
+    if auth and code in ("159", "181", "182", "185"):
+        raise LoginExpired(f"this login request is no longer valid ({text}); start again")
+    if status == 403:
+        raise Forbidden(f"the server refused access ({text})")
+    if status >= 500:
+        raise ServiceUnavailable(f"the server failed ({text})", sent=status != 503)
+    raise ServiceError(f"the server refused the request ({text})")
+
+
+class PocketClient:
+    """The v3 endpoints, one method each."""
+
+    def __init__(self, base_url: str, consumer_key: str,
+                 session_factory: SessionFactory = default_session,
+                 timeout: tuple[float, float] = (5.0, 20.0),
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.consumer_key = consumer_key
+        self.timeout = timeout
+        self._session_factory = session_factory
+        self._session: requests.Session | None = None
+        self._clock = clock
+        self._last_used = 0.0
+        register_secret(consumer_key)
+
+    def _session_now(self) -> requests.Session:
+        if self._session is None:
+            self._session = self._session_factory()
+        elif self._clock() - self._last_used > IDLE_RECONNECT:
+            self._session.close()  # drop kept-alive connections the server may have closed
+        return self._session
+
+    def _post(self, path: str, payload: dict[str, Any], *, auth: bool = False) -> requests.Response:
+        import requests
+
+        session = self._session_now()
+        body = {"consumer_key": self.consumer_key, **payload}
+        try:
+            resp = session.post(self.base_url + path, json=body, headers=_HEADERS,
+                                timeout=self.timeout)
+        except requests.exceptions.RequestException as exc:
+            raise _transport_error(exc, urlsplit(self.base_url).netloc) from None
+        finally:
+            self._last_used = self._clock()
+        _check(resp, auth=auth)
+        return resp
+
+    @staticmethod
+    def _json(resp: requests.Response) -> dict[str, Any]:
+        try:
+            data = resp.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise ServiceUnavailable("the server sent a reply that is not a JSON object", sent=True)
+        return data
+
+    @classmethod
+    def _fields(cls, resp: requests.Response) -> dict[str, Any]:
+        """Auth answers: JSON when X-Accept was honoured, else form-encoded."""
+        if "json" in resp.headers.get("Content-Type", ""):
+            return cls._json(resp)
+        return dict(parse_qsl(resp.text, keep_blank_values=True))
+
+    def request_token(self, redirect_uri: str, state: str) -> str:
+        fields = self._fields(self._post(
+            "/v3/oauth/request", {"redirect_uri": redirect_uri, "state": state}, auth=True))
+        code = fields.get("code")
+        if not isinstance(code, str) or not code:
+            raise ServiceUnavailable("the server's login reply has no request token", sent=True)
+        if fields.get("state") not in (None, "", state):
+            raise ServiceError("the server's login reply belongs to another login (state)")
+        register_secret(code)
+        return code
+
+    def authorize_url(self, code: str, redirect_uri: str) -> str:
+        return (f"{self.base_url}/auth/authorize?request_token={quote(code, safe='')}"
+                f"&redirect_uri={quote(redirect_uri, safe='')}")
+
+    def authorize(self, code: str) -> Grant:
+        fields = self._fields(self._post("/v3/oauth/authorize", {"code": code}, auth=True))
+        token, username = fields.get("access_token"), fields.get("username")
+        if not isinstance(token, str) or not token or not isinstance(username, str):
+            raise ServiceUnavailable("the server's login reply has no access token", sent=True)
+        register_secret(token)
+        return Grant(username=username, token=token)
+
+    def add(self, token: str, url: str, title: str, tags: Sequence[str]) -> dict[str, Any]:
+        payload: dict[str, Any] = {"access_token": token, "url": url}
+        if title:
+            payload["title"] = title
+        if tags:
+            payload["tags"] = ",".join(tags)
+        item = self._json(self._post("/v3/add", payload)).get("item")
+        return item if isinstance(item, dict) else {}
+
+    def send(self, token: str, actions: list[dict[str, Any]]) -> list[tuple[Any, Any]]:
+        data = self._json(self._post("/v3/send", {"access_token": token, "actions": actions}))
+        results = data.get("action_results")
+        errors = data.get("action_errors") or [None] * len(actions)
+        if not isinstance(results, list) or len(results) != len(actions):
+            raise ServiceUnavailable("the server's reply does not match the batch sent", sent=True)
+        if not isinstance(errors, list) or len(errors) != len(actions):
+            errors = [None] * len(actions)
+        return list(zip(results, errors, strict=True))
+
+    def get(self, token: str, **params: Any) -> dict[str, Any]:
+        """Items by item id; the empty list may come as ``[]``."""
+        listed = self._json(self._post("/v3/get", {"access_token": token, **params})).get("list")
+        return listed if isinstance(listed, dict) else {}

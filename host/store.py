@@ -1,0 +1,236 @@
+"""The local reading list: every save lands here first, durably, before any network call.
+
+An item is *pending* while the outbox holds a change for it that the server has
+not confirmed, and *synced* otherwise. Saving a URL that is already in the list
+merges (tags union, newest title) and queues a re-add, as Pocket's own re-add
+moves the item back to the top of the unread list.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .db import Database
+from .errors import NotFound
+from .urls import url_key
+
+Clock = Callable[[], float]
+ADD = "add"
+TAG_OPS = frozenset({"tags_add", "tags_remove", "tags_replace", "tags_clear"})
+MODIFY_OPS = frozenset({"archive", "readd", "favorite", "unfavorite", "delete"}) | TAG_OPS
+
+
+@dataclass(frozen=True)
+class NewItem:
+    url: str
+    title: str = ""
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    url: str
+    title: str
+    tags: tuple[str, ...]
+    saved_at: float
+    status: str
+    favorite: bool
+    remote_id: str | None
+    pending: bool
+
+    @property
+    def state(self) -> str:
+        return "pending" if self.pending else "synced"
+
+    def to_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "url": self.url,
+            "title": self.title,
+            "tags": list(self.tags),
+            "state": self.state,
+            "status": self.status,
+            "favorite": self.favorite,
+            "saved_at": datetime.fromtimestamp(self.saved_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        if self.remote_id:
+            data["item_id"] = self.remote_id
+        return data
+
+
+_ITEM_SELECT = """
+SELECT i.*, EXISTS (SELECT 1 FROM outbox o WHERE o.item = i.id) AS pending FROM items i
+"""
+
+
+def _item(row: sqlite3.Row) -> Item:
+    return Item(
+        id=row["id"], url=row["url"], title=row["title"], tags=tuple(json.loads(row["tags"])),
+        saved_at=row["saved_at"], status=row["status"], favorite=bool(row["favorite"]),
+        remote_id=row["remote_id"], pending=bool(row["pending"]),
+    )
+
+
+def _union(old: Sequence[str], new: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys([*old, *new]))
+
+
+def _has_fresh_add(conn: sqlite3.Connection, item_id: int) -> bool:
+    """True when an add for the item is queued and has not been handed to a sender."""
+    row = conn.execute(
+        "SELECT 1 FROM outbox WHERE item = ? AND op = ? AND claimed_by IS NULL AND sent_at IS NULL",
+        (item_id, ADD),
+    ).fetchone()
+    return row is not None
+
+
+def enqueue(conn: sqlite3.Connection, item_id: int, op: str, now: float,
+            tags: Sequence[str] | None = None) -> None:
+    conn.execute(
+        "INSERT INTO outbox (item, op, tags, created_at) VALUES (?, ?, ?, ?)",
+        (item_id, op, None if tags is None else json.dumps(list(tags)), now),
+    )
+
+
+class Store:
+    """Items and their local state; the outbox lives in :mod:`.outbox`."""
+
+    def __init__(self, path: Path, clock: Clock = time.time) -> None:
+        self.db = Database(path)
+        self.clock = clock
+
+    def save(self, entries: Sequence[NewItem]) -> list[int]:
+        """Commit the entries durably (one transaction); return their item ids in order."""
+        now = self.clock()
+        with self.db.write(durable=True) as conn:
+            return [self._save_one(conn, entry, now) for entry in entries]
+
+    def _save_one(self, conn: sqlite3.Connection, entry: NewItem, now: float) -> int:
+        key = url_key(entry.url)
+        row = conn.execute("SELECT id, title, tags FROM items WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            cursor = conn.execute(
+                "INSERT INTO items (url, key, title, tags, saved_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (entry.url, key, entry.title, json.dumps(list(entry.tags)), now, now),
+            )
+            item_id = int(cursor.lastrowid or 0)
+        else:
+            item_id = row["id"]
+            tags = _union(json.loads(row["tags"]), entry.tags)
+            conn.execute(
+                "UPDATE items SET title = ?, tags = ?, saved_at = ?, updated_at = ?, "
+                "status = 'unread', deleted = 0 WHERE id = ?",
+                (entry.title or row["title"], json.dumps(tags), now, now, item_id),
+            )
+        if not _has_fresh_add(conn, item_id):
+            enqueue(conn, item_id, ADD, now)
+        return item_id
+
+    def get(self, item_ids: Sequence[int]) -> list[Item]:
+        with self.db.read() as conn:
+            rows = [conn.execute(_ITEM_SELECT + " WHERE i.id = ?", (i,)).fetchone() for i in item_ids]
+        return [_item(row) for row in rows if row is not None]
+
+    def find(self, *, url: str | None = None, remote_id: str | None = None) -> Item | None:
+        """A live (not deleted) item by URL (normalised) or by the server's item id."""
+        column, value = ("key", url_key(url)) if url is not None else ("remote_id", remote_id)
+        with self.db.read() as conn:
+            row = conn.execute(
+                _ITEM_SELECT + f" WHERE i.{column} = ? AND i.deleted = 0", (value,)
+            ).fetchone()
+        return None if row is None else _item(row)
+
+    def page(self, limit: int, offset: int, status: str | None = None) -> tuple[list[Item], int]:
+        where, args = ("i.deleted = 0", []) if status is None else (
+            "i.deleted = 0 AND i.status = ?", [status])
+        with self.db.read() as conn:
+            total = conn.execute(f"SELECT COUNT(*) FROM items i WHERE {where}", args).fetchone()[0]
+            rows = conn.execute(
+                _ITEM_SELECT + f" WHERE {where} ORDER BY i.saved_at DESC, i.id DESC LIMIT ? OFFSET ?",
+                [*args, limit, offset],
+            ).fetchall()
+        return [_item(row) for row in rows], int(total)
+
+    def modify(self, item: Item, op: str, tags: Sequence[str] = ()) -> Item | None:
+        """Apply a change locally and queue it for the server; None once deleted."""
+        now = self.clock()
+        with self.db.write(durable=True) as conn:
+            fresh = item.remote_id is None and _has_fresh_add(conn, item.id)
+            if op == "delete":
+                return self._delete(conn, item, fresh, now)
+            self._apply(conn, item, op, tags, now)
+            if not (fresh and op in TAG_OPS):
+                enqueue(conn, item.id, op, now, tags if op in TAG_OPS else None)
+        found = self.get([item.id])
+        if not found:
+            raise NotFound("the item is no longer in the reading list")
+        return found[0]
+
+    def _apply(self, conn: sqlite3.Connection, item: Item, op: str,
+               tags: Sequence[str], now: float) -> None:
+        new_tags = {
+            "tags_add": lambda: _union(item.tags, tags),
+            "tags_remove": lambda: [t for t in item.tags if t not in set(tags)],
+            "tags_replace": lambda: list(dict.fromkeys(tags)),
+            "tags_clear": lambda: [],
+        }
+        if op in new_tags:
+            conn.execute("UPDATE items SET tags = ?, updated_at = ? WHERE id = ?",
+                         (json.dumps(new_tags[op]()), now, item.id))
+            return
+        column, value = {
+            "archive": ("status", "archived"), "readd": ("status", "unread"),
+            "favorite": ("favorite", 1), "unfavorite": ("favorite", 0),
+        }[op]
+        conn.execute(f"UPDATE items SET {column} = ?, updated_at = ? WHERE id = ?",
+                     (value, now, item.id))
+
+    def _delete(self, conn: sqlite3.Connection, item: Item, fresh: bool, now: float) -> None:
+        others = conn.execute(
+            "SELECT COUNT(*) FROM outbox WHERE item = ? AND NOT (op = ? AND claimed_by IS NULL "
+            "AND sent_at IS NULL)", (item.id, ADD)).fetchone()[0]
+        if fresh and not others:
+            conn.execute("DELETE FROM outbox WHERE item = ?", (item.id,))
+            conn.execute("DELETE FROM items WHERE id = ?", (item.id,))
+            return
+        conn.execute("UPDATE items SET deleted = 1, updated_at = ? WHERE id = ?", (now, item.id))
+        enqueue(conn, item.id, "delete", now)
+
+    def pending_count(self) -> int:
+        with self.db.read() as conn:
+            row = conn.execute("SELECT COUNT(DISTINCT item) FROM outbox").fetchone()
+        return int(row[0])
+
+    def get_meta(self, key: str) -> str | None:
+        with self.db.read() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.db.write() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def rebind(self, account: str) -> None:
+        """After a login to a different account, queue every live item for it."""
+        now = self.clock()
+        with self.db.write(durable=True) as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'account'").fetchone()
+            if row is not None and row[0] == account:
+                return
+            if row is not None:
+                conn.execute("UPDATE items SET remote_id = NULL")
+                conn.execute("DELETE FROM outbox WHERE op != ? OR item IN "
+                             "(SELECT id FROM items WHERE deleted = 1)", (ADD,))
+                conn.execute("DELETE FROM items WHERE deleted = 1")
+                for (item_id,) in conn.execute("SELECT id FROM items").fetchall():
+                    if not _has_fresh_add(conn, item_id):
+                        enqueue(conn, item_id, ADD, now)
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('account', ?)",
+                         (account,))

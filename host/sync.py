@@ -1,0 +1,130 @@
+"""Pushing queued changes to the connected account, exactly once.
+
+Runs after each save, after login, on ``sync`` and when the host starts. Changes
+go out in batches of the service's size (30 for Pocket). Before an add whose
+earlier attempt may have reached the server is sent again, the server is asked
+what changed since then; adds it already has are settled without resending.
+Failures leave changes queued with a back-off; a rate limit or an unreachable
+server also holds inline syncs (after saves) for a while so saves stay instant.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .config import Config, Settings
+from .errors import (
+    CompanionError, Forbidden, NotAuthenticated, RateLimited, ServiceUnavailable,
+)
+from .keychain import TokenStore
+from .outbox import Claimed, Outbox
+from .service import ReadingService
+from .store import ADD, Store
+from .urls import url_key
+
+ServiceFactory = Callable[[Settings], ReadingService]
+OFFLINE_HOLD = 30.0
+_RECONCILE_SLACK = 600.0
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    synced: int
+    pending: int
+
+
+def _key(url: str) -> str | None:
+    try:
+        return url_key(url)
+    except ValueError:
+        return None
+
+
+class Syncer:
+    def __init__(self, store: Store, outbox: Outbox, config: Config, tokens: TokenStore,
+                 service_factory: ServiceFactory) -> None:
+        self.store, self.outbox, self.config = store, outbox, config
+        self.tokens, self.service_factory = tokens, service_factory
+        self._lock = threading.Lock()
+
+    def held_for(self) -> tuple[float, str]:
+        """Seconds inline syncs are still held, and why ("rate_limited", "offline")."""
+        until = float(self.store.get_meta("hold_until") or 0)
+        return max(0.0, until - self.store.clock()), self.store.get_meta("hold_reason") or ""
+
+    def _hold(self, seconds: float, reason: str) -> None:
+        self.store.set_meta("hold_until", str(self.store.clock() + seconds))
+        self.store.set_meta("hold_reason", reason)
+
+    def run(self, *, force: bool = False) -> SyncReport:
+        """Push what is due (``force``: everything queued); raise on a failed call."""
+        settings = self.config.load()
+        if not settings.username:
+            return SyncReport(0, self.store.pending_count())
+        held, reason = self.held_for()
+        if held and reason == "rate_limited" and force:
+            raise RateLimited(f"the server asked to wait; retry in {held:.0f} s", held)
+        if held and not force:
+            return SyncReport(0, self.store.pending_count())
+        token = self.tokens.get(settings.keychain_name)
+        if token is None:
+            self.config.update(username=None)
+            raise NotAuthenticated("the login token is gone from the keychain; log in again")
+        with self._lock:
+            synced = self._push_all(self.service_factory(settings), token, settings, force)
+        if held:
+            self._hold(0.0, "")
+        self.store.set_meta("last_sync", str(self.store.clock()))
+        return SyncReport(synced, self.store.pending_count())
+
+    def _push_all(self, service: ReadingService, token: str, settings: Settings,
+                  force: bool) -> int:
+        synced = 0
+        tried: set[int] = set()
+        while batch := self.outbox.claim(service.batch_size, force=force, skip=tried):
+            tried.update(c.seq for c in batch)
+            try:
+                synced += self._push(service, token, batch)
+            except CompanionError as exc:
+                self._failed(batch, exc, settings)
+                raise
+        return synced
+
+    def _push(self, service: ReadingService, token: str, batch: list[Claimed]) -> int:
+        delivered = self._already_there(service, token, batch)
+        if delivered:
+            self.outbox.mark_delivered([c for c in batch if c.seq in delivered], delivered)
+        rest = [c for c in batch if c.seq not in delivered]
+        if not rest:
+            return len(delivered)
+        results = service.push(token, [c.change for c in rest])
+        self.outbox.settle(rest, results)
+        return len(delivered) + sum(result.ok for result in results)
+
+    def _already_there(self, service: ReadingService, token: str,
+                       batch: list[Claimed]) -> dict[int, str]:
+        """Uncertain adds the server already has, by queue sequence number."""
+        uncertain = [c for c in batch if c.sent_at is not None and c.change.op == ADD]
+        if not uncertain:
+            return {}
+        since = min(c.sent_at or 0.0 for c in uncertain) - _RECONCILE_SLACK
+        try:
+            remote = service.changed_since(token, since)
+        except Forbidden:  # no permission to read the list: re-adding is harmless
+            return {}
+        found = {_key(item.url): item.remote_id for item in remote}
+        return {c.seq: found[k] for c in uncertain if (k := _key(c.change.url)) in found}
+
+    def _failed(self, batch: list[Claimed], exc: CompanionError, settings: Settings) -> None:
+        sent = isinstance(exc, ServiceUnavailable) and exc.sent
+        retry_in = exc.retry_after if isinstance(exc, RateLimited) else None
+        self.outbox.release(batch, sent=sent, error=exc.message, retry_in=retry_in)
+        if isinstance(exc, RateLimited):
+            self._hold(exc.retry_after, "rate_limited")
+        elif isinstance(exc, ServiceUnavailable):
+            self._hold(OFFLINE_HOLD, "offline")
+        elif isinstance(exc, NotAuthenticated):
+            self.tokens.delete(settings.keychain_name)
+            self.config.update(username=None)
