@@ -11,14 +11,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .caller import Caller
-from .core import Companion, SaveOutcome
 from .errors import CompanionError, InvalidParams
 from .params import Params, parse_tags
-from .store import MODIFY_OPS, TAG_OPS, Item, NewItem
 from .urls import MAX_URL_BYTES, clean_url
+
+if TYPE_CHECKING:  # the store (and sqlite3) loads when a handler first needs it
+    from .core import Companion
+    from .store import Item, NewItem
 
 MAX_BATCH = 1000
 MAX_BATCH_URL_BYTES = 512 * 1024
@@ -39,7 +41,7 @@ class Context:
     cancel_logins: Callable[[], int]
 
 
-Handler = Callable[[Companion, Params, Context], "Data | Later"]
+Handler = Callable[["Companion", Params, Context], "Data | Later"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ def _brief(item: Item) -> Data:
 
 
 def _entry(raw: Any) -> NewItem:
+    from .store import NewItem
+
     if not isinstance(raw, dict):
         raise InvalidParams("each item must be an object {url, title?, tags?}")
     params = Params(raw, ("url", "title", "tags"))
@@ -109,7 +113,7 @@ def save_many(c: Companion, p: Params, ctx: Context) -> Later:
     ids = c.commit(entries)
 
     def finish() -> Data:
-        outcome: SaveOutcome = c.push_saved(ids)
+        outcome = c.push_saved(ids)
         saved = iter(outcome.items)
         return {"results": [r if r is not None else _brief(next(saved)) for r in results],
                 **_warning(outcome.warning)}
@@ -165,6 +169,8 @@ def logout(c: Companion, p: Params, ctx: Context) -> Data:
 
 
 def modify(c: Companion, p: Params, ctx: Context) -> Later:
+    from .store import MODIFY_OPS, TAG_OPS
+
     op = p.choice("op", MODIFY_OPS)
     if p.has("url") == p.has("item_id"):
         raise InvalidParams("give exactly one of 'url' and 'item_id'")

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+import os
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from .errors import ForbiddenCaller
@@ -23,8 +23,9 @@ HOST_NAME = "pocket_companion"
 @lru_cache(maxsize=1)
 def host_manifest() -> dict[str, Any]:
     """The root host manifest as shipped with the package."""
-    text = resources.files(__package__).joinpath("host-manifest.json").read_text("utf-8")
-    manifest: dict[str, Any] = json.loads(text)
+    path = os.path.join(os.path.dirname(__file__), "host-manifest.json")
+    with open(path, encoding="utf-8") as handle:
+        manifest: dict[str, Any] = json.load(handle)
     return manifest
 
 

@@ -14,18 +14,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import PROTOCOL_VERSION, __version__
 from .config import Config, Settings, check_server
 from .errors import CompanionError, InvalidParams, NotFound
 from .keychain import KeyringTokenStore, TokenStore
-from .oauth import DEFAULT_TIMEOUT, Opener, Progress, SystemBrowser, run_login
-from .outbox import Outbox
-from .service import ReadingService
-from .store import Item, NewItem, Store
-from .sync import ServiceFactory, SyncReport, Syncer
+from .openers import Opener, SystemBrowser
 from .urls import clean_url
+
+if TYPE_CHECKING:
+    from .oauth import Progress
+    from .service import ReadingService
+    from .store import Item, NewItem, Store
+    from .sync import ServiceFactory, SyncReport, Syncer
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ class Deps:
 
     clock: Callable[[], float] = time.time
     tokens: TokenStore = field(default_factory=KeyringTokenStore)
-    service_factory: ServiceFactory = pocket_service
+    service_factory: ServiceFactory = field(default=pocket_service)
     opener: Opener = field(default_factory=SystemBrowser)
 
 
@@ -67,10 +69,15 @@ class Companion:
 
     @cached_property
     def store(self) -> Store:
+        from .store import Store
+
         return Store(self.home / "reading-list.sqlite3", self.deps.clock)
 
     @cached_property
     def syncer(self) -> Syncer:
+        from .outbox import Outbox
+        from .sync import Syncer
+
         return Syncer(self.store, Outbox(self.store), self.config, self.deps.tokens,
                       self._service)
 
@@ -97,10 +104,10 @@ class Companion:
             "held": {"seconds": round(held), "reason": reason} if held else None,
         }
 
-    def sync_quietly(self) -> CompanionError | None:
+    def sync_quietly(self, *, retry_now: bool = False) -> CompanionError | None:
         """Sync what is due; a failure is returned (and logged), never raised."""
         try:
-            self.syncer.run()
+            self.syncer.run(retry_now=retry_now)
         except CompanionError as exc:
             log.info("sync postponed: %s (%s)", exc.code, exc.message)
             return exc
@@ -132,8 +139,10 @@ class Companion:
         return self.syncer.run(force=True)
 
     def login(self, *, server: str | None = None, consumer_key: str | None = None,
-              timeout: float = DEFAULT_TIMEOUT, cancel: threading.Event | None = None,
+              timeout: float = 300.0, cancel: threading.Event | None = None,
               progress: Progress | None = None) -> dict[str, str]:
+        from .oauth import run_login
+
         current = self.config.load()
         target = Settings(check_server(server) if server else current.server,
                           consumer_key or current.consumer_key)

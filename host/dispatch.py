@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .actions import ACTIONS, Action, Context, Later
-from .core import Companion
 from .errors import CompanionError, InternalError, InvalidFrame, InvalidRequest, UnknownAction
 from .params import Params
+
+if TYPE_CHECKING:
+    from .core import Companion
 
 log = logging.getLogger(__name__)
 Reply = dict[str, Any]

@@ -39,6 +39,7 @@ class Host:
         self.logins: dict[threading.Event, threading.Thread] = {}
         self._timer: threading.Timer | None = None
         self._closing = False
+        self._first_sync = True  # the start-up sync retries at once what waits
         self._lock = threading.Lock()
         try:
             check_allowed(caller)
@@ -149,19 +150,21 @@ class Host:
         with self._lock:
             if self._timer is not None:
                 self._timer.cancel()
-            self._timer = threading.Timer(delay, self._background_sync)
+            self._timer = threading.Timer(delay, self._background_sync, (delay == 0.0 or
+                                                                       self._first_sync,))
+            self._first_sync = False
             self._timer.daemon = True
             self._timer.start()
 
-    def _background_sync(self) -> None:
+    def _background_sync(self, retry_now: bool) -> None:
         try:
-            self.network.submit(self._sync_then_reschedule)
+            self.network.submit(self._sync_then_reschedule, retry_now)
         except RuntimeError:
             pass  # shutting down
 
-    def _sync_then_reschedule(self) -> None:
+    def _sync_then_reschedule(self, retry_now: bool) -> None:
         if self.companion.store.pending_count():
-            self.companion.sync_quietly()
+            self.companion.sync_quietly(retry_now=retry_now)
             self.schedule_sync(None)
 
     def close(self) -> None:

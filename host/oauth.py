@@ -17,47 +17,15 @@ import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .errors import CompanionError, LoginCancelled, LoginTimeout
+from .openers import LoginPage, Opener
 from .service import Grant, ReadingService
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, dict[str, Any]], None]
-DEFAULT_TIMEOUT = 300.0
-
-
-class LoginPage(Protocol):
-    def outcome(self) -> str | None:
-        """``"closed"`` if the user closed it, ``"redirected"`` if it saw the redirect."""
-
-    def close(self) -> None: ...
-
-
-class Opener(Protocol):
-    def open(self, authorize_url: str, redirect_uri: str) -> LoginPage: ...
-
-
-class _BrowserTab:
-    """A page in the user's browser: nothing to watch, nothing to close."""
-
-    def outcome(self) -> str | None:
-        return None
-
-    def close(self) -> None:
-        return None
-
-
-class SystemBrowser:
-    """Opens the authorize page with :mod:`webbrowser` (``$BROWSER`` is honoured)."""
-
-    def open(self, authorize_url: str, redirect_uri: str) -> LoginPage:
-        import webbrowser
-
-        if not webbrowser.open(authorize_url):
-            log.warning("no web browser could be started for the login page")
-        return _BrowserTab()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -126,7 +94,7 @@ def _wait(server: _CallbackServer, page: LoginPage, timeout: float,
             raise LoginTimeout(f"the authorize page was not answered within {timeout:.0f} s")
 
 
-def run_login(service: ReadingService, opener: Opener, *, timeout: float = DEFAULT_TIMEOUT,
+def run_login(service: ReadingService, opener: Opener, *, timeout: float,
               cancel: threading.Event | None = None, progress: Progress | None = None) -> Grant:
     """Run the whole flow and return the grant; the caller stores the token."""
     server = _CallbackServer()

@@ -58,22 +58,28 @@ class Syncer:
         self.store.set_meta("hold_until", str(self.store.clock() + seconds))
         self.store.set_meta("hold_reason", reason)
 
-    def run(self, *, force: bool = False) -> SyncReport:
-        """Push what is due (``force``: everything queued); raise on a failed call."""
+    def run(self, *, force: bool = False, retry_now: bool = False) -> SyncReport:
+        """Push what is due and raise on a failed call.
+
+        ``retry_now`` (a host starting) retries at once what waits for a back-off or
+        for the server to come back; ``force`` (an explicit sync) also reports a rate
+        limit as an error instead of quietly waiting for its reset.
+        """
         settings = self.config.load()
         if not settings.username:
             return SyncReport(0, self.store.pending_count())
         held, reason = self.held_for()
         if held and reason == "rate_limited" and force:
             raise RateLimited(f"the server asked to wait; retry in {held:.0f} s", held)
-        if held and not force:
+        if held and (reason == "rate_limited" or not (force or retry_now)):
             return SyncReport(0, self.store.pending_count())
         token = self.tokens.get(settings.keychain_name)
         if token is None:
             self.config.update(username=None)
             raise NotAuthenticated("the login token is gone from the keychain; log in again")
         with self._lock:
-            synced = self._push_all(self.service_factory(settings), token, settings, force)
+            synced = self._push_all(self.service_factory(settings), token, settings,
+                                    force or retry_now)
         if held:
             self._hold(0.0, "")
         self.store.set_meta("last_sync", str(self.store.clock()))

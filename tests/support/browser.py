@@ -8,6 +8,8 @@ host's loopback callback. Used as the login opener in tests and, through
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 import threading
 from html.parser import HTMLParser
@@ -36,6 +38,17 @@ class _Forms(HTMLParser):
             buttons[attr["id"]] = (attr.get("name", ""), attr.get("value", ""))
 
 
+_JS_REDIRECT = re.compile(r'location\.href\s*=\s*("(?:[^"\\]|\\.)*")')
+
+
+def _follow_script(session: requests.Session, page: requests.Response) -> requests.Response:
+    """Run the one kind of script the pages use: ``location.href = "..."``."""
+    match = _JS_REDIRECT.search(page.text)
+    if match is None:
+        return page
+    return session.get(urljoin(page.url, json.loads(match.group(1))), timeout=10)
+
+
 def press(url: str, button: str = "authorize") -> requests.Response:
     """Open the page, press the button with this id, follow redirects; return the last page."""
     session = requests.Session()
@@ -53,8 +66,10 @@ def press(url: str, button: str = "authorize") -> requests.Response:
                 fields[name] = value
             target = urljoin(page.url, str(form["action"]))
             if form["method"] == "post":
-                return session.post(target, data=fields, timeout=10)
-            return session.get(f"{target}?{urlencode(fields)}", timeout=10)
+                answer = session.post(target, data=fields, timeout=10)
+            else:
+                answer = session.get(f"{target}?{urlencode(fields)}", timeout=10)
+            return _follow_script(session, answer)
     raise AssertionError(f"no button #{button} on {url}")
 
 

@@ -1,0 +1,45 @@
+"""Where the authorize page is shown during a login.
+
+An opener shows the page and returns a handle the login flow watches: the
+system browser here, the embedded window (its own process) elsewhere, a
+scripted person in tests.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+
+class LoginPage(Protocol):
+    def outcome(self) -> str | None:
+        """``"closed"`` if the user closed it, ``"redirected"`` if it saw the redirect."""
+
+    def close(self) -> None: ...
+
+
+class Opener(Protocol):
+    def open(self, authorize_url: str, redirect_uri: str) -> LoginPage: ...
+
+
+class _BrowserTab:
+    """A page in the user's browser: nothing to watch, nothing to close."""
+
+    def outcome(self) -> str | None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+class SystemBrowser:
+    """Opens the authorize page with :mod:`webbrowser` (``$BROWSER`` is honoured)."""
+
+    def open(self, authorize_url: str, redirect_uri: str) -> LoginPage:
+        import webbrowser
+
+        if not webbrowser.open(authorize_url):
+            log.warning("no web browser could be started for the login page")
+        return _BrowserTab()

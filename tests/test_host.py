@@ -1,0 +1,181 @@
+"""The real host as a subprocess: the caller check, sync at start-up, two hosts at once,
+stdout carrying frames only, no secrets in logs, and a light start."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+
+from pocket_companion.caller import Caller, check_allowed, host_manifest, identify
+from pocket_companion.errors import ForbiddenCaller
+from tests.fakepocket import FakePocket
+from tests.support.frames import CHROME_ORIGIN, FIREFOX_ID, REPO, HostProcess
+from tests.support.keyrings import FileKeyring
+
+
+@pytest.fixture
+def env(tmp_path: Path, fake: FakePocket, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """Host environment with an account on the fake server (token in a test keyring file)."""
+    values = {
+        "POCKET_COMPANION_HOME": str(tmp_path / "home"),
+        "POCKET_BASE_URL": fake.base_url, "POCKET_CONSUMER_KEY": fake.CONSUMER_KEY,
+        "PYTHON_KEYRING_BACKEND": "tests.support.keyrings.FileKeyring",
+        "TEST_KEYRING_FILE": str(tmp_path / "keyring.json"),
+        "PYTHONPATH": str(REPO),
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(FileKeyring())
+    yield values
+    keyring.set_keyring(previous)
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pocket_companion", *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+
+
+def connect(env: dict[str, str]) -> None:
+    """Log in through the CLI with a $BROWSER that approves like a person."""
+    os.environ["BROWSER"] = f"{sys.executable} -m tests.support.browser %s"
+    try:
+        result = cli("login", "--system-browser", "--timeout", "30")
+    finally:
+        del os.environ["BROWSER"]
+    assert result.returncode == 0, result.stderr
+
+
+def test_argv_shapes_of_every_browser() -> None:
+    assert identify([CHROME_ORIGIN]) == Caller("chromium", CHROME_ORIGIN)
+    assert identify([CHROME_ORIGIN, "--parent-window=0"]) == Caller("chromium", CHROME_ORIGIN)
+    assert identify(["--reconnect-command=e30=", CHROME_ORIGIN]).identity == CHROME_ORIGIN
+    ff = identify(["/home/u/.mozilla/native-messaging-hosts/pocket_companion.json", FIREFOX_ID])
+    assert ff == Caller("firefox", FIREFOX_ID)
+    check_allowed(ff)
+    check_allowed(identify([CHROME_ORIGIN, "--parent-window=1234"]))
+    for argv in ([], ["chrome-extension://aaaa/"], ["/x/m.json", "evil@example.com"], ["x"]):
+        with pytest.raises(ForbiddenCaller):
+            check_allowed(identify(argv))
+
+
+def test_the_extension_id_is_derived_from_the_committed_public_key() -> None:
+    key = (REPO / "extension" / "public-key.b64").read_text().strip()
+    digest = hashlib.sha256(base64.b64decode(key)).hexdigest()[:32]
+    ext_id = digest.translate(str.maketrans("0123456789abcdef", "abcdefghijklmnop"))
+    assert host_manifest()["allowed_origins"] == [f"chrome-extension://{ext_id}/"]
+    assert json.loads((REPO / "manifest.json").read_text()) == host_manifest()
+
+
+@pytest.mark.parametrize("args", [["chrome-extension://aaaaaaaa/"], [],
+                                  ["/m.json", "other@example.com"]])
+def test_callers_not_in_the_manifest_are_refused(env: dict[str, str], args: list[str]) -> None:
+    host = HostProcess(env, args)
+    for action in ("hello", "save", "list"):
+        reply = host.request(action, {"url": "https://example.org/"} if action == "save" else {})
+        assert reply["error"]["code"] == "forbidden_caller"
+    host.close()
+    assert cli("list", "--json").stdout.count('"url"') == 0
+
+
+def test_firefox_argv_is_accepted(env: dict[str, str]) -> None:
+    host = HostProcess(env, ["/home/u/.mozilla/native-messaging-hosts/x.json", FIREFOX_ID])
+    assert host.request("hello")["data"]["caller"] == {"browser": "firefox", "id": FIREFOX_ID}
+    host.close()
+
+
+def test_pending_saves_are_pushed_at_start_without_delaying_the_first_reply(
+        env: dict[str, str], fake: FakePocket) -> None:
+    assert cli("save", "https://example.org/early").returncode == 0  # no account yet
+    connect(env)
+    assert cli("save", "--json", "https://example.org/offline").returncode == 0
+    fake.stop()
+    assert json.loads(cli("save", "--json", "https://example.org/while-down").stdout)[
+        "state"] == "pending"
+    fake.start()
+    calls = len(fake.calls)
+    host = HostProcess(env)
+    assert host.request("hello")["ok"]
+    assert len(fake.calls) == calls  # the first reply came before any network call
+    deadline = time.time() + 20
+    while fake.add_count("https://example.org/while-down") == 0 and time.time() < deadline:
+        time.sleep(0.1)
+    assert fake.add_count("https://example.org/while-down") == 1
+    assert host.request("status")["data"]["pending"] == 0
+    host.close()
+
+
+def test_two_hosts_save_at_once(env: dict[str, str], fake: FakePocket) -> None:
+    connect(env)
+    hosts = [HostProcess(env), HostProcess(env, ["/m.json", FIREFOX_ID])]
+    batches = [[f"https://example.org/{name}/{i}" for i in range(60)] for name in ("a", "b")]
+    shared = [f"https://example.org/shared/{i}" for i in range(20)]
+    for host, batch in zip(hosts, batches, strict=True):
+        for index, url in enumerate(batch + shared):
+            host.send({"id": index, "action": "save", "params": {"url": url}})
+    replies = [[host.read() for _ in range(80)] for host in hosts]
+    assert all(r["ok"] for rs in replies for r in rs)
+    for host in hosts:
+        host.request("sync")
+    listed = hosts[0].request("list", {"limit": 1000})["data"]
+    everything = set(batches[0] + batches[1] + shared)
+    assert listed["total"] == len(everything) == 140
+    assert {item["url"] for item in listed["items"]} == everything
+    assert all(item["state"] == "synced" for item in listed["items"])
+    assert {item["given_url"] for item in fake.items().values()} == everything
+    assert all(fake.add_count(url) == 1 for url in batches[0] + batches[1])
+    for host in hosts:
+        assert host.close()[0] == 0
+
+
+def test_stdout_carries_frames_only_and_no_secret_is_logged(
+        env: dict[str, str], fake: FakePocket, tmp_path: Path) -> None:
+    misbehaving_browser = f"{sys.executable} -m tests.support.browser %s"
+    host = HostProcess({**env, "BROWSER": misbehaving_browser,
+                        "POCKET_COMPANION_LOG_LEVEL": "DEBUG"})
+    host.send({"id": "L", "action": "login", "params": {"timeout": 30}})
+    progress = host.read()
+    assert progress["event"] == "progress" and progress["data"]["stage"] == "authorize"
+    login = host.read()
+    assert login["ok"], login
+    saved = host.request("save", {"url": "https://example.org/secret-test"})
+    assert saved["data"]["state"] == "synced"
+    code, stderr = host.close()  # also asserts nothing but frames reached stdout
+    assert code == 0
+    [token] = fake.issued_tokens
+    logs = (tmp_path / "home" / "logs" / "pocket-companion.log").read_text()
+    assert "stray output from the browser launcher" in stderr
+    assert "login" in logs.lower()
+    for secret in (token, fake.CONSUMER_KEY):
+        assert secret not in stderr and secret not in logs
+    for path in (tmp_path / "home").rglob("*"):
+        if path.is_file():
+            assert token.encode() not in path.read_bytes(), path
+            if path.name != "config.json":  # the consumer key is configuration (0600)
+                assert fake.CONSUMER_KEY.encode() not in path.read_bytes(), path
+
+
+def test_hello_needs_neither_requests_nor_keyring(env: dict[str, str]) -> None:
+    probe = ("import sys, runpy; sys.argv = ['host', %r]; "
+             "import atexit; atexit.register(lambda: print(sorted(m for m in sys.modules "
+             "if m.split('.')[0] in ('requests', 'keyring', 'urllib3', 'sqlite3')), "
+             "file=sys.stderr)); runpy.run_module('pocket_companion.hostmain', "
+             "run_name='__main__')") % CHROME_ORIGIN
+    proc = subprocess.run([sys.executable, "-c", probe], input=b"", capture_output=True,
+                          env=env, cwd=REPO, timeout=30)
+    body = json.dumps({"id": 1, "action": "hello"}).encode()
+    proc = subprocess.run([sys.executable, "-c", probe],
+                          input=len(body).to_bytes(4, sys.byteorder) + body,
+                          capture_output=True, env=env, cwd=REPO, timeout=30)
+    assert proc.stdout[4:] and json.loads(proc.stdout[4:])["ok"]
+    assert proc.stderr.decode().strip().splitlines()[-1] == "[]"
