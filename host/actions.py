@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .caller import Caller
 from .errors import CompanionError, InvalidParams
@@ -28,13 +27,11 @@ LIST_BUDGET = 900_000  # bytes of items per list page, well under the 1 MiB repl
 Data = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Later:
+class Later(NamedTuple):
     run: Callable[[], Data]
 
 
-@dataclass
-class Context:
+class Context(NamedTuple):
     caller: Caller
     progress: Callable[[str, Data], None]
     cancel: threading.Event
@@ -44,8 +41,7 @@ class Context:
 Handler = Callable[["Companion", Params, Context], "Data | Later"]
 
 
-@dataclass(frozen=True)
-class Action:
+class Action(NamedTuple):
     handler: Handler
     params: frozenset[str] = frozenset()
     # "inline": runs on the reader thread (a returned Later runs on the network thread);

@@ -10,10 +10,9 @@ the package as ``host-manifest.json``.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 import os
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import ForbiddenCaller
 
@@ -29,8 +28,7 @@ def host_manifest() -> dict[str, Any]:
     return manifest
 
 
-@dataclass(frozen=True)
-class Caller:
+class Caller(NamedTuple):
     browser: str  # "chromium", "firefox" or "unknown"
     identity: str  # origin, add-on id, or "" when unknown
 

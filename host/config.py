@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from .errors import InvalidParams
@@ -50,8 +50,7 @@ def check_server(url: str) -> str:
     )
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     server: str = DEFAULT_SERVER
     consumer_key: str | None = None
     username: str | None = None
@@ -83,7 +82,7 @@ class Config:
             return Settings()
         if not isinstance(raw, dict):
             return Settings()
-        fields = {k: v for k, v in raw.items() if k in Settings.__dataclass_fields__}
+        fields = {k: v for k, v in raw.items() if k in Settings._fields}
         return Settings(**{k: v for k, v in fields.items() if isinstance(v, str)})
 
     def load(self) -> Settings:
@@ -91,18 +90,18 @@ class Config:
         server = os.environ.get(SERVER_ENV)
         key = os.environ.get(CONSUMER_KEY_ENV)
         if server:
-            settings = replace(settings, server=check_server(server))
+            settings = settings._replace(server=check_server(server))
         if key:
-            settings = replace(settings, consumer_key=key.strip())
+            settings = settings._replace(consumer_key=key.strip())
         return settings
 
     def update(self, **changes: str | None) -> Settings:
         """Change stored values (not the environment's) atomically, file mode 0600."""
-        settings = replace(self._stored(), **changes)  # type: ignore[arg-type]
+        settings = Settings(**{**self._stored()._asdict(), **changes})
         tmp = self.path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(asdict(settings), handle, indent=2)
+            json.dump(settings._asdict(), handle, indent=2)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, self.path)

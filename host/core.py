@@ -11,10 +11,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import PROTOCOL_VERSION, __version__
 from .config import Config, Settings, check_server
@@ -27,7 +26,7 @@ if TYPE_CHECKING:
     from .oauth import Progress
     from .service import ReadingService
     from .store import Item, NewItem, Store
-    from .sync import ServiceFactory, SyncReport, Syncer
+    from .sync import ServiceFactory, Syncer, SyncReport
 
 log = logging.getLogger(__name__)
 
@@ -44,18 +43,19 @@ def pocket_service(settings: Settings) -> ReadingService:
     return PocketService(PocketClient(settings.server, settings.consumer_key))
 
 
-@dataclass
 class Deps:
     """What the companion talks to; tests replace any of it."""
 
-    clock: Callable[[], float] = time.time
-    tokens: TokenStore = field(default_factory=KeyringTokenStore)
-    service_factory: ServiceFactory = field(default=pocket_service)
-    opener: Opener = field(default_factory=SystemBrowser)
+    def __init__(self, clock: Callable[[], float] = time.time, tokens: TokenStore | None = None,
+                 service_factory: ServiceFactory = pocket_service,
+                 opener: Opener | None = None) -> None:
+        self.clock = clock
+        self.tokens: TokenStore = tokens or KeyringTokenStore()
+        self.service_factory = service_factory
+        self.opener: Opener = opener or SystemBrowser()
 
 
-@dataclass(frozen=True)
-class SaveOutcome:
+class SaveOutcome(NamedTuple):
     items: list[Item]
     warning: CompanionError | None
 
@@ -146,9 +146,10 @@ class Companion:
         current = self.config.load()
         target = Settings(check_server(server) if server else current.server,
                           consumer_key or current.consumer_key)
+        service = self.deps.service_factory(target)
         self.deps.tokens.get(target.keychain_name)  # fail now, not after the user approved
-        grant = run_login(self.deps.service_factory(target), self.deps.opener,
-                          timeout=timeout, cancel=cancel, progress=progress)
+        grant = run_login(service, self.deps.opener, timeout=timeout, cancel=cancel,
+                          progress=progress)
         account = Settings(target.server, target.consumer_key, grant.username)
         self.deps.tokens.set(account.keychain_name, grant.token)
         if current.username and current.keychain_name != account.keychain_name:

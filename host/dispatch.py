@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .actions import ACTIONS, Action, Context, Later
 from .errors import CompanionError, InternalError, InvalidFrame, InvalidRequest, UnknownAction
@@ -31,8 +30,7 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(NamedTuple):
     request_id: Any
     name: str
     action: Action
@@ -80,7 +78,7 @@ def run(call: Call, companion: Companion, ctx: Context) -> Reply | Later:
     try:
         params = Params(call.params, call.action.params)
         result = call.action.handler(companion, params, ctx)
-    except Exception as exc:  # noqa: BLE001 - every failure becomes exactly one reply
+    except Exception as exc:
         return fail(call.request_id, as_error(exc, call.name))
     if isinstance(result, Later):
         return Later(lambda: finish(call, result))
@@ -90,7 +88,7 @@ def run(call: Call, companion: Companion, ctx: Context) -> Reply | Later:
 def finish(call: Call, later: Later) -> Reply:
     try:
         return ok(call.request_id, later.run())
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return fail(call.request_id, as_error(exc, call.name))
 
 

@@ -10,6 +10,7 @@ reason.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import threading
@@ -157,10 +158,8 @@ class Host:
             self._timer.start()
 
     def _background_sync(self, retry_now: bool) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):  # raised once the host is shutting down
             self.network.submit(self._sync_then_reschedule, retry_now)
-        except RuntimeError:
-            pass  # shutting down
 
     def _sync_then_reschedule(self, retry_now: bool) -> None:
         if self.companion.store.pending_count():

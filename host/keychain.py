@@ -15,7 +15,8 @@ from .errors import SecureStorageUnavailable
 from .logs import register_secret
 
 SERVICE = "pocket-companion"
-_REFUSED_MODULES = ("keyrings.alt", "keyring.backends.fail", "keyring.backends.null")
+_NONE = ("keyring.backends.fail", "keyring.backends.null")
+_PLAINTEXT = ("keyrings.alt",)
 _FIX = (
     "no secure storage for the login token: start a Secret Service such as gnome-keyring "
     "or KWallet (on Linux), or unlock the system keychain"
@@ -31,11 +32,18 @@ class TokenStore(Protocol):
     def delete(self, account: str) -> None: ...
 
 
-def _refused(backend: Any) -> bool:
+def _refusal(backend: Any) -> str | None:
+    """Why this backend must not hold tokens, or None when it is a real keychain."""
     backends = getattr(backend, "backends", None)
     if backends is not None:  # keyring's ChainerBackend
-        return not backends or any(_refused(inner) for inner in backends)
-    return type(backend).__module__.startswith(_REFUSED_MODULES)
+        reasons = [_refusal(inner) for inner in backends] or [_FIX]
+        return next((reason for reason in reasons if reason), None)
+    module = type(backend).__module__
+    if module.startswith(_NONE):
+        return _FIX
+    if module.startswith(_PLAINTEXT):
+        return f"{_FIX} ({type(backend).__name__} keeps secrets in a file, which is not secure)"
+    return None
 
 
 class KeyringTokenStore:
@@ -55,8 +63,9 @@ class KeyringTokenStore:
             except Exception as exc:  # keyring raises RuntimeError, ValueError, ImportError...
                 log.warning("keyring failed to load: %s", type(exc).__name__)
                 raise SecureStorageUnavailable(_FIX) from None
-            if _refused(backend):
-                raise SecureStorageUnavailable(f"{_FIX} ({type(backend).__name__} is not secure)")
+            reason = _refusal(backend)
+            if reason:
+                raise SecureStorageUnavailable(reason)
             self._backend = backend
         return self._backend
 

@@ -1,4 +1,4 @@
-"""Logging to stderr and a rotating file in the data folder, with secrets scrubbed.
+"""Logging to stderr and a rotating file (0600) in the data folder, with secrets scrubbed.
 
 Tokens and consumer keys are registered with :func:`register_secret` as soon as
 they are known; every formatted record (message, arguments, traceback) is
@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 LOG_LEVEL_ENV = "POCKET_COMPANION_LOG_LEVEL"
@@ -45,12 +44,22 @@ def _private_file(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
-class PrivateRotatingFileHandler(RotatingFileHandler):
-    """A rotating log whose every file, including those made at rollover, is 0600."""
+def rotate(path: Path, max_bytes: int = 1_000_000, keep: int = 3) -> None:
+    """Rotate the log when it is over ``max_bytes``: ``.1`` is the newest old file.
 
-    def _open(self):  # type: ignore[no-untyped-def]
-        _private_file(Path(self.baseFilename))
-        return super()._open()
+    Done when a process starts (hosts live for one browser session at most), which
+    keeps the costly ``logging.handlers`` module out of the host's start-up.
+    """
+    try:
+        if path.stat().st_size <= max_bytes:
+            return
+    except FileNotFoundError:
+        return
+    for index in range(keep - 1, 0, -1):
+        older = path.with_name(f"{path.name}.{index}")
+        if older.exists():
+            os.replace(older, path.with_name(f"{path.name}.{index + 1}"))
+    os.replace(path, path.with_name(f"{path.name}.1"))
 
 
 def _level() -> int:
@@ -62,10 +71,11 @@ def setup_logging(log_dir: Path, *, stderr: bool = True) -> Path:
     """Configure the root logger once; return the log file's path."""
     log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = log_dir / "pocket-companion.log"
+    rotate(path)
     _private_file(path)
     formatter = RedactingFormatter(_FORMAT)
     handlers: list[logging.Handler] = [
-        PrivateRotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+        logging.FileHandler(path, encoding="utf-8")
     ]
     if stderr:
         handlers.append(logging.StreamHandler())

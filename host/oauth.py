@@ -31,7 +31,7 @@ Progress = Callable[[str, dict[str, Any]], None]
 class _Handler(BaseHTTPRequestHandler):
     server: _CallbackServer
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         parts = urlsplit(self.path)
         state = parse_qs(parts.query).get("state", [""])[0]
         if parts.path != "/callback" or not secrets.compare_digest(state, self.server.state):
@@ -53,7 +53,7 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             pass  # the window closed before reading the page
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         log.debug("callback server: %s", self.command)
 
 

@@ -110,7 +110,8 @@ class Outbox:
                 if item in blocked or not ready or needs_id:
                     blocked.add(item)
                     continue
-                chosen.append(Claimed(row["seq"], item, _change(row), row["sent_at"], row["attempts"]))
+                chosen.append(
+                    Claimed(row["seq"], item, _change(row), row["sent_at"], row["attempts"]))
                 if row["op"] == ADD and row["remote_id"] is None:
                     blocked.add(item)
                 if len(chosen) == limit:

@@ -16,7 +16,12 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 from . import __version__
 from .errors import (
-    Forbidden, LoginExpired, LoginRejected, NotAuthenticated, RateLimited, ServiceError,
+    Forbidden,
+    LoginExpired,
+    LoginRejected,
+    NotAuthenticated,
+    RateLimited,
+    ServiceError,
     ServiceUnavailable,
 )
 from .logs import register_secret

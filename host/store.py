@@ -81,6 +81,16 @@ def _union(old: Sequence[str], new: Sequence[str]) -> list[str]:
     return list(dict.fromkeys([*old, *new]))
 
 
+def _new_tags(op: str, current: Sequence[str], given: Sequence[str]) -> list[str]:
+    if op == "tags_add":
+        return _union(current, given)
+    if op == "tags_remove":
+        return [tag for tag in current if tag not in given]
+    if op == "tags_replace":
+        return list(dict.fromkeys(given))
+    return []
+
+
 def _has_fresh_add(conn: sqlite3.Connection, item_id: int) -> bool:
     """True when an add for the item is queued and has not been handed to a sender."""
     row = conn.execute(
@@ -135,7 +145,8 @@ class Store:
 
     def get(self, item_ids: Sequence[int]) -> list[Item]:
         with self.db.read() as conn:
-            rows = [conn.execute(_ITEM_SELECT + " WHERE i.id = ?", (i,)).fetchone() for i in item_ids]
+            rows = [conn.execute(_ITEM_SELECT + " WHERE i.id = ?", (item_id,)).fetchone()
+                    for item_id in item_ids]
         return [_item(row) for row in rows if row is not None]
 
     def find(self, *, url: str | None = None, remote_id: str | None = None) -> Item | None:
@@ -153,7 +164,8 @@ class Store:
         with self.db.read() as conn:
             total = conn.execute(f"SELECT COUNT(*) FROM items i WHERE {where}", args).fetchone()[0]
             rows = conn.execute(
-                _ITEM_SELECT + f" WHERE {where} ORDER BY i.saved_at DESC, i.id DESC LIMIT ? OFFSET ?",
+                _ITEM_SELECT + f" WHERE {where} "
+                "ORDER BY i.saved_at DESC, i.id DESC LIMIT ? OFFSET ?",
                 [*args, limit, offset],
             ).fetchall()
         return [_item(row) for row in rows], int(total)
@@ -164,7 +176,8 @@ class Store:
         with self.db.write(durable=True) as conn:
             fresh = item.remote_id is None and _has_fresh_add(conn, item.id)
             if op == "delete":
-                return self._delete(conn, item, fresh, now)
+                self._delete(conn, item, fresh, now)
+                return None
             self._apply(conn, item, op, tags, now)
             if not (fresh and op in TAG_OPS):
                 enqueue(conn, item.id, op, now, tags if op in TAG_OPS else None)
@@ -175,15 +188,9 @@ class Store:
 
     def _apply(self, conn: sqlite3.Connection, item: Item, op: str,
                tags: Sequence[str], now: float) -> None:
-        new_tags = {
-            "tags_add": lambda: _union(item.tags, tags),
-            "tags_remove": lambda: [t for t in item.tags if t not in set(tags)],
-            "tags_replace": lambda: list(dict.fromkeys(tags)),
-            "tags_clear": lambda: [],
-        }
-        if op in new_tags:
+        if op in TAG_OPS:
             conn.execute("UPDATE items SET tags = ?, updated_at = ? WHERE id = ?",
-                         (json.dumps(new_tags[op]()), now, item.id))
+                         (json.dumps(_new_tags(op, item.tags, tags)), now, item.id))
             return
         column, value = {
             "archive": ("status", "archived"), "readd": ("status", "unread"),

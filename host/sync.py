@@ -16,7 +16,11 @@ from dataclasses import dataclass
 
 from .config import Config, Settings
 from .errors import (
-    CompanionError, Forbidden, NotAuthenticated, RateLimited, ServiceUnavailable,
+    CompanionError,
+    Forbidden,
+    NotAuthenticated,
+    RateLimited,
+    ServiceUnavailable,
 )
 from .keychain import TokenStore
 from .outbox import Claimed, Outbox
@@ -66,6 +70,8 @@ class Syncer:
         limit as an error instead of quietly waiting for its reset.
         """
         settings = self.config.load()
+        if not settings.username and force:
+            raise NotAuthenticated("no account is connected: log in first")
         if not settings.username:
             return SyncReport(0, self.store.pending_count())
         held, reason = self.held_for()

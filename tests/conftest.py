@@ -9,12 +9,12 @@ from pathlib import Path
 
 import keyring
 import pytest
-
 from pocket_companion.config import Settings
 from pocket_companion.core import Companion, Deps
 from pocket_companion.keychain import KeyringTokenStore
 from pocket_companion.pocket import PocketClient
 from pocket_companion.pocket_service import PocketService
+
 from tests.fakepocket import FakePocket
 from tests.support.browser import ScriptedBrowser
 from tests.support.keyrings import MemoryKeyring

@@ -8,9 +8,9 @@ import struct
 import sys
 
 import pytest
-
 from pocket_companion import framing
 from pocket_companion.errors import ReplyTooLarge
+
 from tests.support.frames import HostProcess, frame, raw_frame
 
 

@@ -15,16 +15,17 @@ from pathlib import Path
 
 import keyring
 import pytest
-
 from pocket_companion.caller import Caller, check_allowed, host_manifest, identify
 from pocket_companion.errors import ForbiddenCaller
+
 from tests.fakepocket import FakePocket
 from tests.support.frames import CHROME_ORIGIN, FIREFOX_ID, REPO, HostProcess
 from tests.support.keyrings import FileKeyring
 
 
 @pytest.fixture
-def env(tmp_path: Path, fake: FakePocket, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+def env(tmp_path: Path, fake: FakePocket,
+        monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """Host environment with an account on the fake server (token in a test keyring file)."""
     values = {
         "POCKET_COMPANION_HOME": str(tmp_path / "home"),
@@ -166,13 +167,11 @@ def test_stdout_carries_frames_only_and_no_secret_is_logged(
 
 
 def test_hello_needs_neither_requests_nor_keyring(env: dict[str, str]) -> None:
-    probe = ("import sys, runpy; sys.argv = ['host', %r]; "
+    probe = (f"import sys, runpy; sys.argv = ['host', {CHROME_ORIGIN!r}]; "
              "import atexit; atexit.register(lambda: print(sorted(m for m in sys.modules "
              "if m.split('.')[0] in ('requests', 'keyring', 'urllib3', 'sqlite3')), "
              "file=sys.stderr)); runpy.run_module('pocket_companion.hostmain', "
-             "run_name='__main__')") % CHROME_ORIGIN
-    proc = subprocess.run([sys.executable, "-c", probe], input=b"", capture_output=True,
-                          env=env, cwd=REPO, timeout=30)
+             "run_name='__main__')")
     body = json.dumps({"id": 1, "action": "hello"}).encode()
     proc = subprocess.run([sys.executable, "-c", probe],
                           input=len(body).to_bytes(4, sys.byteorder) + body,

@@ -10,11 +10,11 @@ from collections.abc import Callable
 import keyring
 import pytest
 from keyring.backends import fail
-
 from pocket_companion import errors
 from pocket_companion.core import Companion
 from pocket_companion.keychain import SERVICE, KeyringTokenStore
 from pocket_companion.pocket import PocketClient
+
 from tests.fakepocket import FakePocket
 from tests.support.browser import BrowserPage, ScriptedBrowser, press
 from tests.support.keyrings import MemoryKeyring

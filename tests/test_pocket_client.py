@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 import requests
-
 from pocket_companion import errors
 from pocket_companion.pocket import PocketClient
 from pocket_companion.pocket_service import PocketService
 from pocket_companion.service import Change
-from tests.fakepocket import Fault, FakePocket
+
+from tests.fakepocket import FakePocket, Fault
 
 
 class FormOnlySession(requests.Session):
@@ -105,9 +105,9 @@ def test_401_is_not_authenticated(fake: FakePocket) -> None:
 
 
 def test_missing_permission_is_forbidden() -> None:
-    with FakePocket(consumer_keys={FakePocket.CONSUMER_KEY: "d"}) as fake:
-        with pytest.raises(errors.Forbidden, match="permission"):
-            client(fake).add(fake.issue_token(), "https://example.org/", "", [])
+    with (FakePocket(consumer_keys={FakePocket.CONSUMER_KEY: "d"}) as fake,
+          pytest.raises(errors.Forbidden, match="permission")):
+        client(fake).add(fake.issue_token(), "https://example.org/", "", [])
 
 
 def test_exhausted_user_limit_is_rate_limited_with_the_reset() -> None:

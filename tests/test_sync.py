@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-
 from pocket_companion import errors
 from pocket_companion.core import Companion
 from pocket_companion.store import NewItem
 from pocket_companion.urls import clean_url
-from tests.fakepocket import Fault, FakePocket
+
+from tests.fakepocket import FakePocket, Fault
 from tests.support.clock import Clock
 
 
@@ -75,7 +75,7 @@ def test_a_revoked_token_is_dropped(logged_in: Companion, fake: FakePocket,
         fake.revoke(token)
     assert save(logged_in, "https://example.org/r") == ("pending", "not_authenticated")
     assert logged_in.status()["account"] is None
-    assert not getattr(memory_keyring, "secrets")
+    assert not memory_keyring.secrets
 
 
 def test_rate_limit_holds_syncs_until_the_reset(make_companion: Callable[..., Companion]) -> None:

@@ -1,0 +1,98 @@
+"""The local reading list: URL rules, merging, private files, several writers at once."""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pocket_companion.errors import InvalidUrl
+from pocket_companion.store import NewItem, Store
+from pocket_companion.urls import MAX_URL_BYTES, clean_url, url_key
+
+from tests.support.frames import REPO
+
+
+@pytest.mark.parametrize("raw, cleaned", [
+    ("  https://example.org/a  ", "https://example.org/a"),
+    ("https://example.org/?utm_source=x&utm_medium=y&id=3", "https://example.org/?id=3"),
+    ("https://example.org/?fbclid=a&gclid=b&q=1#top", "https://example.org/?q=1#top"),
+    ("https://Example.ORG/Path?A=1", "https://Example.ORG/Path?A=1"),
+    ("http://[::1]:8080/x", "http://[::1]:8080/x"),
+    ("https://bücher.example/ä", "https://bücher.example/ä"),
+])
+def test_clean_url(raw: str, cleaned: str) -> None:
+    assert clean_url(raw) == cleaned
+
+
+@pytest.mark.parametrize("raw", [
+    "ftp://example.org/", "javascript:alert(1)", "chrome://newtab/", "file:///etc/passwd",
+    "about:blank", "data:text/html,x", "example.org", "https://", "https://exa mple.org/",
+    "https://user:pass@example.org/", "https://example.org:99999/", "https://example.org/\x00",
+    "https://example.org/" + "a" * MAX_URL_BYTES, 5, None, "https://example.org/\ud800",
+])
+def test_only_http_and_https_urls_of_sane_size(raw: object) -> None:
+    with pytest.raises(InvalidUrl):
+        clean_url(raw)
+
+
+@pytest.mark.parametrize("a, b", [
+    ("HTTPS://EXAMPLE.ORG/a", "https://example.org/a"),
+    ("https://example.org:443/a", "https://example.org/a"),
+    ("http://example.org:80", "http://example.org/"),
+    ("https://example.org/a#one", "https://example.org/a#two"),
+    ("https://example.org./a", "https://example.org/a"),
+])
+def test_lookup_key_ignores_case_default_ports_and_fragments(a: str, b: str) -> None:
+    assert url_key(clean_url(a)) == url_key(clean_url(b))
+
+
+@pytest.mark.parametrize("a, b", [
+    ("https://example.org/a", "http://example.org/a"),
+    ("https://example.org/A", "https://example.org/a"),
+    ("https://example.org:8443/a", "https://example.org/a"),
+    ("https://example.org/a?x=1", "https://example.org/a?x=2"),
+])
+def test_lookup_key_keeps_what_changes_the_page(a: str, b: str) -> None:
+    assert url_key(clean_url(a)) != url_key(clean_url(b))
+
+
+def test_files_are_private(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data" / "list.sqlite3")
+    store.save([NewItem("https://example.org/")])
+    files = list((tmp_path / "data").iterdir())
+    assert {p.name for p in files} >= {"list.sqlite3", "list.sqlite3-wal", "list.sqlite3-shm"}
+    for path in files:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_merge_keeps_one_item_with_all_tags_and_the_newest_title(tmp_path: Path) -> None:
+    store = Store(tmp_path / "l.sqlite3")
+    first = store.save([NewItem("https://example.org/", "One", ("a", "b"))])
+    second = store.save([NewItem("https://EXAMPLE.org/#x", "", ("b", "c")),
+                         NewItem("https://example.org/", "Two")])
+    assert first[0] == second[0] == second[1]
+    [item] = store.get(first)
+    assert (item.title, item.tags, item.url) == ("Two", ("a", "b", "c"), "https://example.org/")
+    assert store.pending_count() == 1
+
+
+WRITER = """
+import sys
+from pocket_companion.store import NewItem, Store
+store = Store(__import__("pathlib").Path(sys.argv[1]))
+name = sys.argv[2]
+for i in range(200):
+    store.save([NewItem(f"https://example.org/{name}/{i}"), NewItem(f"https://example.org/s/{i}")])
+"""
+
+
+def test_several_processes_write_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite3"
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), name], cwd=REPO)
+             for name in ("a", "b", "c")]
+    assert [p.wait(120) for p in procs] == [0, 0, 0]
+    items, total = Store(path).page(1000, 0)
+    assert total == 800 == len({item.url for item in items})
