@@ -144,8 +144,8 @@ def list_items(c: Companion, p: Params, ctx: Context) -> Data:
 
 
 def sync(c: Companion, p: Params, ctx: Context) -> Data:
-    report = c.sync()
-    return {"synced": report.synced, "pending": report.pending}
+    synced, pending = c.sync()
+    return {"synced": synced, "pending": pending}
 
 
 def login(c: Companion, p: Params, ctx: Context) -> Data:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .oauth import Progress
     from .service import ReadingService
     from .store import Item, NewItem, Store
-    from .sync import ServiceFactory, Syncer, SyncReport
+    from .sync import ServiceFactory, Syncer
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class Companion:
     def status(self) -> dict[str, Any]:
         settings = self.config.load()
         held, reason = self.syncer.held_for()
-        last = self.store.get_meta("last_sync")
+        last = self.store.get_meta("last_sync").get("last_sync")
         return {
             "account": settings.account, "server": settings.server,
             "pending": self.store.pending_count(),
@@ -135,8 +135,9 @@ class Companion:
     def lookup(self, url: object) -> Item | None:
         return self.store.find(url=clean_url(url))
 
-    def sync(self) -> SyncReport:
-        return self.syncer.run(force=True)
+    def sync(self) -> tuple[int, int]:
+        """Push everything queued now: (changes synced, pages still pending)."""
+        return self.syncer.run(force=True), self.store.pending_count()
 
     def login(self, *, server: str | None = None, consumer_key: str | None = None,
               timeout: float = 300.0, cancel: threading.Event | None = None,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -96,6 +96,11 @@ class Database:
             finally:
                 if durable:
                     self._conn.execute("PRAGMA synchronous=NORMAL")
+
+    def query(self, sql: str, args: Sequence[object] = ()) -> list[sqlite3.Row]:
+        """One SELECT (atomic on its own, no transaction needed)."""
+        with self._lock:
+            return self._conn.execute(sql, args).fetchall()
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:

@@ -16,7 +16,7 @@ import os
 import socket
 import sqlite3
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 from .service import Change, ChangeResult
@@ -77,8 +77,16 @@ def _sent_at(claimed: Claimed, sent: bool, now: float) -> float | None:
 _CANDIDATES = """
 SELECT o.seq, o.item, o.op, o.tags AS op_tags, o.created_at, o.claimed_by, o.claim_until,
        o.sent_at, o.not_before, o.attempts, i.url, i.title, i.tags, i.remote_id
-FROM outbox o JOIN items i ON i.id = o.item ORDER BY o.seq LIMIT 2000
+FROM outbox o JOIN items i ON i.id = o.item WHERE o.seq > ? ORDER BY o.seq LIMIT ?
 """
+
+
+def _candidates(conn: sqlite3.Connection, page: int) -> Iterator[sqlite3.Row]:
+    """The queue in order, read a page at a time (a claim rarely needs more than one)."""
+    last = 0
+    while rows := conn.execute(_CANDIDATES, (last, page)).fetchall():
+        yield from rows
+        last = rows[-1]["seq"]
 
 
 class Outbox:
@@ -102,7 +110,7 @@ class Outbox:
         chosen: list[Claimed] = []
         blocked: set[int] = set()
         with self.store.db.write() as conn:
-            for row in conn.execute(_CANDIDATES).fetchall():
+            for row in _candidates(conn, 4 * limit):
                 item = row["item"]
                 ready = self._free(row, now) and (force or row["not_before"] <= now)
                 ready = ready and row["seq"] not in skip
@@ -127,24 +135,22 @@ class Outbox:
         """Record the server's answer for each claimed change."""
         now = self.store.clock()
         with self.store.db.write() as conn:
-            for entry, result in zip(claimed, results, strict=True):
-                if result.ok:
-                    self._confirm(conn, entry, result)
-                else:
-                    conn.execute(
-                        "UPDATE outbox SET claimed_by = NULL, claim_until = 0, sent_at = NULL, "
-                        "not_before = ?, last_error = ? WHERE seq = ?",
-                        (now + entry.backoff, result.error, entry.seq),
-                    )
-
-    def _confirm(self, conn: sqlite3.Connection, entry: Claimed, result: ChangeResult) -> None:
-        conn.execute("DELETE FROM outbox WHERE seq = ?", (entry.seq,))
-        if entry.change.op == ADD and result.remote_id:
-            conn.execute("UPDATE items SET remote_id = ? WHERE id = ?",
-                         (result.remote_id, entry.item))
-        conn.execute(
-            "DELETE FROM items WHERE id = ? AND deleted = 1 AND NOT EXISTS "
-            "(SELECT 1 FROM outbox WHERE item = ?)", (entry.item, entry.item))
+            if any(result.ok for result in results):
+                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_sync', ?)",
+                             (str(now),))
+            pairs = list(zip(claimed, results, strict=True))
+            conn.executemany(
+                "UPDATE outbox SET claimed_by = NULL, claim_until = 0, sent_at = NULL, "
+                "not_before = ?, last_error = ? WHERE seq = ?",
+                [(now + c.backoff, r.error, c.seq) for c, r in pairs if not r.ok])
+            done = [(c, r) for c, r in pairs if r.ok]
+            conn.executemany("DELETE FROM outbox WHERE seq = ?", [(c.seq,) for c, _ in done])
+            conn.executemany("UPDATE items SET remote_id = ? WHERE id = ?", [
+                (r.remote_id, c.item) for c, r in done if c.change.op == ADD and r.remote_id])
+            conn.executemany(
+                "DELETE FROM items WHERE id = ? AND deleted = 1 AND NOT EXISTS "
+                "(SELECT 1 FROM outbox WHERE item = ?)",
+                [(c.item, c.item) for c, _ in done if c.change.op == "delete"])
 
     def release(self, claimed: Sequence[Claimed], *, sent: bool, error: str,
                 retry_in: float | None = None) -> None:

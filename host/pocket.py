@@ -9,6 +9,7 @@ really rate limits. ``requests`` is imported only when the first call is made.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,24 @@ def default_session() -> requests.Session:
     import requests
 
     return requests.Session()
+
+
+def _pin_environment(session: requests.Session, url: str) -> None:
+    """Read proxy and CA settings from the environment once, not on every request.
+
+    requests scans the whole environment for proxies on each call, which costs more
+    than the rest of a local save. The client talks to one server, so its proxies
+    (``NO_PROXY`` honoured) and CA bundle are fixed when the session is made.
+    """
+    import requests.utils
+
+    if not session.trust_env:
+        return
+    session.proxies.update(requests.utils.get_environ_proxies(url))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle and session.verify is True:
+        session.verify = bundle
+    session.trust_env = False
 
 
 def _transport_error(exc: Exception, host: str) -> ServiceUnavailable:
@@ -110,6 +129,7 @@ class PocketClient:
     def _session_now(self) -> requests.Session:
         if self._session is None:
             self._session = self._session_factory()
+            _pin_environment(self._session, self.base_url)
         elif self._clock() - self._last_used > IDLE_RECONNECT:
             self._session.close()  # drop kept-alive connections the server may have closed
         return self._session

@@ -124,39 +124,41 @@ class Store:
     def _save_one(self, conn: sqlite3.Connection, entry: NewItem, now: float) -> int:
         key = url_key(entry.url)
         row = conn.execute("SELECT id, title, tags FROM items WHERE key = ?", (key,)).fetchone()
-        if row is None:
+        if row is None:  # a new item: nothing can be queued for it yet
             cursor = conn.execute(
                 "INSERT INTO items (url, key, title, tags, saved_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (entry.url, key, entry.title, json.dumps(list(entry.tags)), now, now),
             )
             item_id = int(cursor.lastrowid or 0)
-        else:
-            item_id = row["id"]
-            tags = _union(json.loads(row["tags"]), entry.tags)
-            conn.execute(
-                "UPDATE items SET title = ?, tags = ?, saved_at = ?, updated_at = ?, "
-                "status = 'unread', deleted = 0 WHERE id = ?",
-                (entry.title or row["title"], json.dumps(tags), now, now, item_id),
-            )
+            enqueue(conn, item_id, ADD, now)
+            return item_id
+        item_id = row["id"]
+        tags = _union(json.loads(row["tags"]), entry.tags)
+        conn.execute(
+            "UPDATE items SET title = ?, tags = ?, saved_at = ?, updated_at = ?, "
+            "status = 'unread', deleted = 0 WHERE id = ?",
+            (entry.title or row["title"], json.dumps(tags), now, now, item_id),
+        )
         if not _has_fresh_add(conn, item_id):
             enqueue(conn, item_id, ADD, now)
         return item_id
 
     def get(self, item_ids: Sequence[int]) -> list[Item]:
-        with self.db.read() as conn:
-            rows = [conn.execute(_ITEM_SELECT + " WHERE i.id = ?", (item_id,)).fetchone()
-                    for item_id in item_ids]
-        return [_item(row) for row in rows if row is not None]
+        """Items by local id, in the order asked (missing ones left out)."""
+        found: dict[int, Item] = {}
+        for start in range(0, len(item_ids), 500):
+            chunk = list(item_ids[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.query(_ITEM_SELECT + f" WHERE i.id IN ({marks})", chunk):
+                found[row["id"]] = _item(row)
+        return [found[item_id] for item_id in item_ids if item_id in found]
 
     def find(self, *, url: str | None = None, remote_id: str | None = None) -> Item | None:
         """A live (not deleted) item by URL (normalised) or by the server's item id."""
         column, value = ("key", url_key(url)) if url is not None else ("remote_id", remote_id)
-        with self.db.read() as conn:
-            row = conn.execute(
-                _ITEM_SELECT + f" WHERE i.{column} = ? AND i.deleted = 0", (value,)
-            ).fetchone()
-        return None if row is None else _item(row)
+        rows = self.db.query(_ITEM_SELECT + f" WHERE i.{column} = ? AND i.deleted = 0", (value,))
+        return _item(rows[0]) if rows else None
 
     def page(self, limit: int, offset: int, status: str | None = None) -> tuple[list[Item], int]:
         where, args = ("i.deleted = 0", []) if status is None else (
@@ -211,18 +213,17 @@ class Store:
         enqueue(conn, item.id, "delete", now)
 
     def pending_count(self) -> int:
-        with self.db.read() as conn:
-            row = conn.execute("SELECT COUNT(DISTINCT item) FROM outbox").fetchone()
-        return int(row[0])
+        return int(self.db.query("SELECT COUNT(DISTINCT item) FROM outbox")[0][0])
 
-    def get_meta(self, key: str) -> str | None:
-        with self.db.read() as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
+    def get_meta(self, *keys: str) -> dict[str, str]:
+        marks = ",".join("?" * len(keys))
+        rows = self.db.query(f"SELECT key, value FROM meta WHERE key IN ({marks})", keys)
+        return {row["key"]: row["value"] for row in rows}
 
-    def set_meta(self, key: str, value: str) -> None:
+    def set_meta(self, **values: str) -> None:
         with self.db.write() as conn:
-            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+            conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                             values.items())
 
     def rebind(self, account: str) -> None:
         """After a login to a different account, queue every live item for it."""

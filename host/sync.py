@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from .config import Config, Settings
 from .errors import (
@@ -33,12 +32,6 @@ OFFLINE_HOLD = 30.0
 _RECONCILE_SLACK = 600.0
 
 
-@dataclass(frozen=True)
-class SyncReport:
-    synced: int
-    pending: int
-
-
 def _key(url: str) -> str | None:
     try:
         return url_key(url)
@@ -55,15 +48,15 @@ class Syncer:
 
     def held_for(self) -> tuple[float, str]:
         """Seconds inline syncs are still held, and why ("rate_limited", "offline")."""
-        until = float(self.store.get_meta("hold_until") or 0)
-        return max(0.0, until - self.store.clock()), self.store.get_meta("hold_reason") or ""
+        meta = self.store.get_meta("hold_until", "hold_reason")
+        until = float(meta.get("hold_until", 0))
+        return max(0.0, until - self.store.clock()), meta.get("hold_reason", "")
 
     def _hold(self, seconds: float, reason: str) -> None:
-        self.store.set_meta("hold_until", str(self.store.clock() + seconds))
-        self.store.set_meta("hold_reason", reason)
+        self.store.set_meta(hold_until=str(self.store.clock() + seconds), hold_reason=reason)
 
-    def run(self, *, force: bool = False, retry_now: bool = False) -> SyncReport:
-        """Push what is due and raise on a failed call.
+    def run(self, *, force: bool = False, retry_now: bool = False) -> int:
+        """Push what is due and raise on a failed call; return how many changes went.
 
         ``retry_now`` (a host starting) retries at once what waits for a back-off or
         for the server to come back; ``force`` (an explicit sync) also reports a rate
@@ -73,12 +66,12 @@ class Syncer:
         if not settings.username and force:
             raise NotAuthenticated("no account is connected: log in first")
         if not settings.username:
-            return SyncReport(0, self.store.pending_count())
+            return 0
         held, reason = self.held_for()
         if held and reason == "rate_limited" and force:
             raise RateLimited(f"the server asked to wait; retry in {held:.0f} s", held)
         if held and (reason == "rate_limited" or not (force or retry_now)):
-            return SyncReport(0, self.store.pending_count())
+            return 0
         token = self.tokens.get(settings.keychain_name)
         if token is None:
             self.config.update(username=None)
@@ -88,8 +81,7 @@ class Syncer:
                                     force or retry_now)
         if held:
             self._hold(0.0, "")
-        self.store.set_meta("last_sync", str(self.store.clock()))
-        return SyncReport(synced, self.store.pending_count())
+        return synced
 
     def _push_all(self, service: ReadingService, token: str, settings: Settings,
                   force: bool) -> int:

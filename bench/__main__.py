@@ -1,0 +1,47 @@
+"""``python -m bench [--tiny]``: run every benchmark and print the table."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import tempfile
+from pathlib import Path
+
+from tests.fakepocket import FakePocket
+
+from . import cases, setup
+
+
+def _table(rows: list[cases.Row]) -> str:
+    head = f"{'benchmark':44} {'ours':>10} {'baseline':>10} {'ratio':>7}  {'target':14} verdict"
+    lines = [head, "-" * len(head)]
+    for row in rows:
+        lines.append(f"{row.name:44} {row.value:>8.2f}{row.unit[:2]:>2} {row.baseline:>8.2f}"
+                     f"{row.unit[:2]:>2} {row.ratio:>7.2f}  {row.target:14} "
+                     f"{'met' if row.ok else 'MISSED'}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--tiny", action="store_true",
+                        help="tiny sizes: checks that every benchmark still runs (CI)")
+    args = parser.parse_args(argv)
+    sizes = cases.TINY if args.tiny else cases.FULL
+    with tempfile.TemporaryDirectory() as name, FakePocket(user_limit=10**9,
+                                                           key_limit=10**9) as fake:
+        tmp = Path(name)
+        keyenv, keychain = setup.keychain_env(tmp)
+        print(f"python {platform.python_version()} on {platform.machine()}, "
+              f"keychain: {keychain}, sizes: {sizes}", flush=True)
+        rows = cases.cold_hello(tmp, sizes)
+        rows += cases.cold_save(tmp, sizes, fake, keyenv)
+        rows += cases.warm(tmp, sizes, fake, keyenv)
+        rows += cases.lookups(tmp, sizes)
+    print(_table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""The six measurements. Each returns rows: (name, value, baseline, unit, target text, ok)."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+import requests
+
+from tests.fakepocket import FakePocket
+
+from . import procs, setup
+
+
+class Row(NamedTuple):
+    name: str
+    value: float
+    baseline: float
+    unit: str
+    target: str
+    ok: bool
+
+    @property
+    def ratio(self) -> float:
+        return self.value / self.baseline if self.baseline else float("nan")
+
+
+class Sizes(NamedTuple):
+    cold: int
+    warm: int
+    tabs: int
+    saves: int
+    items: int
+    lookups: int
+
+
+FULL = Sizes(cold=21, warm=300, tabs=1000, saves=1000, items=100_000, lookups=500)
+TINY = Sizes(cold=3, warm=10, tabs=40, saves=20, items=500, lookups=20)
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def _interleaved(n: int, *runs: Callable[[int], float]) -> list[list[float]]:
+    """Alternate the runs so that machine noise hits both sides alike."""
+    results: list[list[float]] = [[] for _ in runs]
+    for i in range(n):
+        for samples, run in zip(results, runs, strict=True):
+            samples.append(run(i))
+    return results
+
+
+def cold_hello(tmp: Path, sizes: Sizes) -> list[Row]:
+    env = procs.clean_env(POCKET_COMPANION_HOME=str(tmp / "hello"))
+    hello = {"action": "hello", "params": {}}
+
+    def host(_: int) -> float:
+        elapsed, reply = procs.cold(procs.host_command(), env, **hello)
+        assert reply["ok"], reply
+        return elapsed
+
+    def echo(_: int) -> float:
+        return procs.cold(procs.echo_command(), env, **hello)[0]
+
+    ours, base = _interleaved(sizes.cold, host, echo)
+    value, baseline = median_ms(ours), median_ms(base)
+    return [Row("cold hello (spawn -> first reply)", value, baseline, "ms", "<= 1.5x",
+                value <= 1.5 * baseline)]
+
+
+def cold_save(tmp: Path, sizes: Sizes, fake: FakePocket, keyenv: dict[str, str]) -> list[Row]:
+    home, token = setup.account_home(tmp, fake, "cold-save")
+    env = procs.clean_env(POCKET_COMPANION_HOME=str(home), **keyenv)
+    base_env = procs.clean_env(BENCH_SERVER=fake.base_url, BENCH_KEY=fake.CONSUMER_KEY,
+                               BENCH_TOKEN=token)
+
+    def host(i: int) -> float:
+        elapsed, reply = procs.cold(procs.host_command(), env, "save",
+                                    {"url": f"https://example.org/cold/{i}"})
+        assert reply["data"]["state"] == "synced", reply
+        return elapsed
+
+    def echo(i: int) -> float:
+        return procs.cold(procs.echo_command("post"), base_env, "save",
+                          {"url": f"https://example.org/raw/{i}"})[0]
+
+    ours, base = _interleaved(sizes.cold, host, echo)
+    setup.forget_account(home)
+    value, baseline = median_ms(ours), median_ms(base)
+    return [Row("cold save with an account", value, baseline, "ms", "<= 1.3x",
+                value <= 1.3 * baseline)]
+
+
+def warm(tmp: Path, sizes: Sizes, fake: FakePocket, keyenv: dict[str, str]) -> list[Row]:
+    """Warm saves, save-all-tabs and memory, all on one open port."""
+    home, token = setup.account_home(tmp, fake, "warm")
+    port = procs.Port(procs.host_command(),
+                      procs.clean_env(POCKET_COMPANION_HOME=str(home), **keyenv))
+    session = requests.Session()
+    port.call("save", {"url": "https://example.org/warm-up"})
+
+    def host(i: int) -> float:
+        elapsed, reply = port.timed("save", {"url": f"https://example.org/warm/{i}"})
+        assert reply["data"]["state"] == "synced", reply
+        return elapsed
+
+    def raw(i: int) -> float:
+        start = time.perf_counter()
+        session.post(f"{fake.base_url}/v3/add", json={
+            "consumer_key": fake.CONSUMER_KEY, "access_token": token,
+            "url": f"https://example.org/raw-warm/{i}"}, headers={"X-Accept": "application/json"},
+            timeout=10).raise_for_status()
+        return time.perf_counter() - start
+
+    ours, base = _interleaved(sizes.warm, host, raw)
+    added = median_ms(ours) - median_ms(base)
+    rows = [Row("warm save: time added per save", added, median_ms(base), "ms",
+                "<= 1 ms added", added <= 1.0)]
+    rows += _save_all(port, session, fake, token, sizes)
+    for i in range(sizes.saves - sizes.warm - 1):
+        port.call("save", {"url": f"https://example.org/more/{i}"})
+    rss = port.rss_mb()
+    port.close()
+    setup.forget_account(home)
+    echo = procs.Port(procs.echo_command(), procs.clean_env())
+    echo.call("hello")
+    echo_rss = echo.rss_mb()
+    echo.close()
+    rows.append(Row(f"host RSS after {sizes.saves} saves", rss, echo_rss, "MB", "<= 40 MB",
+                    rss <= 40))
+    return rows
+
+
+def _save_all(port: procs.Port, session: requests.Session, fake: FakePocket, token: str,
+              sizes: Sizes) -> list[Row]:
+    urls = [f"https://example.org/tab/{i}" for i in range(sizes.tabs)]
+    calls = len(fake.calls)
+    elapsed, reply = port.timed("save_many", {"items": [{"url": u} for u in urls]})
+    assert all(r["state"] == "synced" for r in reply["data"]["results"]), reply
+    our_calls = len(fake.calls) - calls
+    calls = len(fake.calls)
+    start = time.perf_counter()
+    for url in urls:
+        session.post(f"{fake.base_url}/v3/add", json={
+            "consumer_key": fake.CONSUMER_KEY, "access_token": token, "url": url + "?single"},
+            headers={"X-Accept": "application/json"}, timeout=10).raise_for_status()
+    single = time.perf_counter() - start
+    single_calls = len(fake.calls) - calls
+    return [
+        Row(f"save all tabs ({sizes.tabs} URLs): API calls", our_calls, single_calls, "calls",
+            ">= 25x fewer", single_calls >= 25 * our_calls),
+        Row(f"save all tabs ({sizes.tabs} URLs): wall time", elapsed * 1000, single * 1000,
+            "ms", ">= 10x less", single >= 10 * elapsed),
+    ]
+
+
+def lookups(tmp: Path, sizes: Sizes) -> list[Row]:
+    home = tmp / "lookup"
+    urls = setup.fill(home, sizes.items)
+    port = procs.Port(procs.host_command(), procs.clean_env(POCKET_COMPANION_HOME=str(home)))
+    echo = procs.Port(procs.echo_command(), procs.clean_env())
+    picks = random.Random(7).sample(urls, min(sizes.lookups, len(urls)))
+    port.call("lookup", {"url": picks[0]})
+
+    def host(i: int) -> float:
+        elapsed, reply = port.timed("lookup", {"url": picks[i]})
+        assert reply["data"]["saved"], reply
+        return elapsed
+
+    def base(i: int) -> float:
+        return echo.timed("lookup", {"url": picks[i]})[0]
+
+    ours, baseline = _interleaved(len(picks), host, base)
+    port.close()
+    echo.close()
+    value = median_ms(ours)
+    return [Row(f"lookup among {sizes.items} items (open port)", value, median_ms(baseline),
+                "ms", "<= 2 ms", value <= 2.0)]
