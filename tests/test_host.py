@@ -156,7 +156,7 @@ def test_stdout_carries_frames_only_and_no_secret_is_logged(
     [token] = fake.issued_tokens
     logs = (tmp_path / "home" / "logs" / "pocket-companion.log").read_text()
     assert "stray output from the browser launcher" in stderr
-    assert "login" in logs.lower()
+    assert "/v3/oauth/authorize" in logs  # the token exchange was logged, without the token
     for secret in (token, fake.CONSUMER_KEY):
         assert secret not in stderr and secret not in logs
     for path in (tmp_path / "home").rglob("*"):
