@@ -118,22 +118,48 @@ class Store:
     def save(self, entries: Sequence[NewItem]) -> list[int]:
         """Commit the entries durably (one transaction); return their item ids in order."""
         now = self.clock()
+        keys = [url_key(entry.url) for entry in entries]
         with self.db.write(durable=True) as conn:
-            return [self._save_one(conn, entry, now) for entry in entries]
+            known = self._ids(conn, keys)
+            fresh: dict[str, NewItem] = {}
+            for key, entry in zip(keys, entries, strict=True):
+                if key in known:
+                    self._merge(conn, known[key], entry, now)
+                elif key in fresh:  # the same page twice in one batch
+                    old = fresh[key]
+                    fresh[key] = NewItem(old.url, entry.title or old.title,
+                                         tuple(_union(old.tags, entry.tags)))
+                else:
+                    fresh[key] = entry
+            self._insert(conn, fresh, now)
+            known.update(self._ids(conn, list(fresh)))
+        return [known[key] for key in keys]
 
-    def _save_one(self, conn: sqlite3.Connection, entry: NewItem, now: float) -> int:
-        key = url_key(entry.url)
-        row = conn.execute("SELECT id, title, tags FROM items WHERE key = ?", (key,)).fetchone()
-        if row is None:  # a new item: nothing can be queued for it yet
-            cursor = conn.execute(
-                "INSERT INTO items (url, key, title, tags, saved_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (entry.url, key, entry.title, json.dumps(list(entry.tags)), now, now),
-            )
-            item_id = int(cursor.lastrowid or 0)
-            enqueue(conn, item_id, ADD, now)
-            return item_id
-        item_id = row["id"]
+    @staticmethod
+    def _ids(conn: sqlite3.Connection, keys: Sequence[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = conn.execute(f"SELECT key, id FROM items WHERE key IN ({marks})", chunk)
+            found.update((row["key"], row["id"]) for row in rows)
+        return found
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, fresh: dict[str, NewItem], now: float) -> None:
+        """New items, each with its add queued (nothing else can be queued for them yet)."""
+        conn.executemany(
+            "INSERT INTO items (url, key, title, tags, saved_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(e.url, key, e.title, json.dumps(list(e.tags)), now, now)
+             for key, e in fresh.items()])
+        conn.executemany(
+            "INSERT INTO outbox (item, op, created_at) SELECT id, ?, ? FROM items WHERE key = ?",
+            [(ADD, now, key) for key in fresh])
+
+    @staticmethod
+    def _merge(conn: sqlite3.Connection, item_id: int, entry: NewItem, now: float) -> None:
+        row = conn.execute("SELECT title, tags FROM items WHERE id = ?", (item_id,)).fetchone()
         tags = _union(json.loads(row["tags"]), entry.tags)
         conn.execute(
             "UPDATE items SET title = ?, tags = ?, saved_at = ?, updated_at = ?, "
@@ -142,7 +168,6 @@ class Store:
         )
         if not _has_fresh_add(conn, item_id):
             enqueue(conn, item_id, ADD, now)
-        return item_id
 
     def get(self, item_ids: Sequence[int]) -> list[Item]:
         """Items by local id, in the order asked (missing ones left out)."""
