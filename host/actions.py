@@ -152,6 +152,7 @@ def login(c: Companion, p: Params, ctx: Context) -> Data:
     return c.login(server=p.text("server", max_chars=MAX_URL_BYTES),
                    consumer_key=p.text("consumer_key", max_chars=100),
                    timeout=p.integer("timeout", 300, 1, 3600),
+                   show_in=p.choice("show_in", ("window", "browser"), "window"),
                    cancel=ctx.cancel, progress=ctx.progress)
 
 
@@ -193,7 +194,8 @@ ACTIONS: dict[str, Action] = {
     "lookup": Action(lookup, frozenset({"url"})),
     "list": Action(list_items, frozenset({"limit", "offset", "status"})),
     "sync": Action(sync, kind="network"),
-    "login": Action(login, frozenset({"server", "consumer_key", "timeout"}), "login"),
+    "login": Action(login, frozenset({"server", "consumer_key", "timeout", "show_in"}),
+                    "login"),
     "login_cancel": Action(login_cancel),
     "logout": Action(logout),
     "modify": Action(modify, frozenset({"url", "item_id", "op", "tags"})),

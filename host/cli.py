@@ -42,9 +42,11 @@ def call(companion: Companion, action: str, params: Data) -> Data:
 
 
 def _progress(stage: str, data: Data) -> None:
-    if stage == "authorize":
-        print(f"Opening the authorize page. If no browser appears, open:\n  {data['url']}",
-              file=sys.stderr)
+    if stage == "authorize" and data["shown_in"] == "window":
+        print("Approve Pocket Companion in the window that opened.", file=sys.stderr)
+    elif stage == "authorize":
+        print(f"Approve Pocket Companion in your browser. If no browser appears, open:\n"
+              f"  {data['url']}", file=sys.stderr)
 
 
 def _state_line(data: Data) -> str:
@@ -93,7 +95,8 @@ def cmd_sync(c: Companion, args: argparse.Namespace) -> Data | str:
 
 
 def cmd_login(c: Companion, args: argparse.Namespace) -> Data | str:
-    params = {"server": args.server, "consumer_key": args.consumer_key, "timeout": args.timeout}
+    params = {"server": args.server, "consumer_key": args.consumer_key, "timeout": args.timeout,
+              "show_in": "browser" if args.system_browser else None}
     data = call(c, "login", {k: v for k, v in params.items() if v is not None})
     synced = call(c, "sync", {})
     if args.json:
@@ -131,7 +134,8 @@ def _parser() -> argparse.ArgumentParser:
     login.add_argument("--server", help="server URL (default: the configured one)")
     login.add_argument("--consumer-key", help="the app's consumer key on that server")
     login.add_argument("--system-browser", action="store_true",
-                       help="use the default web browser for the authorize page")
+                       help="show the authorize page in the default web browser instead of a "
+                            "window of its own (automatic when no display is available)")
     login.add_argument("--timeout", type=int, help="seconds to wait for approval (default 300)")
     command("logout", cmd_logout, "disconnect the account and delete its token")
     return parser

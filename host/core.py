@@ -21,6 +21,7 @@ from .errors import CompanionError, InvalidParams, NotFound
 from .keychain import KeyringTokenStore, TokenStore
 from .openers import Opener, SystemBrowser
 from .urls import clean_url
+from .window import EmbeddedWindow
 
 if TYPE_CHECKING:
     from .oauth import Progress
@@ -48,11 +49,14 @@ class Deps:
 
     def __init__(self, clock: Callable[[], float] = time.time, tokens: TokenStore | None = None,
                  service_factory: ServiceFactory = pocket_service,
-                 opener: Opener | None = None) -> None:
+                 opener: Opener | None = None, browser: Opener | None = None) -> None:
         self.clock = clock
         self.tokens: TokenStore = tokens or KeyringTokenStore()
         self.service_factory = service_factory
-        self.opener: Opener = opener or SystemBrowser()
+        # Logins show the authorize page in our own window, or in the browser when asked
+        # (and when no window can be shown).
+        self.browser: Opener = browser or SystemBrowser()
+        self.opener: Opener = opener or EmbeddedWindow(self.browser)
 
 
 class SaveOutcome(NamedTuple):
@@ -141,7 +145,7 @@ class Companion:
 
     def login(self, *, server: str | None = None, consumer_key: str | None = None,
               timeout: float = 300.0, cancel: threading.Event | None = None,
-              progress: Progress | None = None) -> dict[str, str]:
+              progress: Progress | None = None, show_in: str = "window") -> dict[str, str]:
         from .oauth import run_login
 
         current = self.config.load()
@@ -149,8 +153,8 @@ class Companion:
                           consumer_key or current.consumer_key)
         service = self.deps.service_factory(target)
         self.deps.tokens.get(target.keychain_name)  # fail now, not after the user approved
-        grant = run_login(service, self.deps.opener, timeout=timeout, cancel=cancel,
-                          progress=progress)
+        opener = self.deps.browser if show_in == "browser" else self.deps.opener
+        grant = run_login(service, opener, timeout=timeout, cancel=cancel, progress=progress)
         account = Settings(target.server, target.consumer_key, grant.username)
         self.deps.tokens.set(account.keychain_name, grant.token)
         if current.username and current.keychain_name != account.keychain_name:

@@ -118,6 +118,8 @@ class Host:
         self.schedule_sync(None)
 
     def _start_login(self, call: Call) -> None:
+        """A new login replaces one in progress (its window closes, it ends cancelled)."""
+        self.cancel_logins()
         cancel = threading.Event()
         thread = threading.Thread(target=self._login, args=(call, cancel), name="login")
         with self._lock:

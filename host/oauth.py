@@ -4,8 +4,9 @@ The host serves the redirect itself on ``http://127.0.0.1:<port>/callback``
 (RFC 8252 loopback redirect). Pocket sends the browser back to the redirect URI
 unchanged, so a random ``state`` in that URI tells our own redirect from any
 other request. Where the authorize page is shown is up to an injected
-:class:`Opener`: the system browser here, the embedded window elsewhere, a
-scripted client in tests.
+:class:`Opener`: the embedded window by default, the system browser, a
+scripted person in tests. A window also reports the redirect itself, for
+servers whose redirect never loads; whichever arrives first ends the wait.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from .service import Grant, ReadingService
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, dict[str, Any]], None]
+POLL = 0.05
+HEARTBEAT = 20.0  # a "waiting" event this often keeps an MV3 service worker's port busy
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -79,34 +82,72 @@ class _CallbackServer(ThreadingHTTPServer):
         return self._text
 
 
-def _wait(server: _CallbackServer, page: LoginPage, timeout: float,
-          cancel: threading.Event) -> None:
-    deadline = time.monotonic() + timeout
-    while not server.hit.wait(0.05):
-        outcome = page.outcome()
+class _Watch:
+    """Waits for the redirect while telling the caller how the login stands."""
+
+    def __init__(self, page: LoginPage, authorize_url: str, timeout: float,
+                 cancel: threading.Event, progress: Progress, heartbeat: float) -> None:
+        self.page, self.url, self.timeout = page, authorize_url, timeout
+        self.cancel, self.progress, self.heartbeat = cancel, progress, heartbeat
+        self.deadline = time.monotonic() + timeout
+        self.next_beat: float | None = None  # set once the page is shown
+
+    def until_redirect(self, server: _CallbackServer) -> None:
+        while not server.hit.wait(POLL) and not self._ended():
+            if self.next_beat is None:
+                self._announce()
+            elif time.monotonic() >= self.next_beat:
+                self._beat()
+        if self.next_beat is None:
+            self._announce()  # a page answered before it was first reported
+
+    def _announce(self) -> None:
+        where = self.page.shown()
+        if where:
+            self.progress("authorize", {"url": self.url, "shown_in": where})
+            self.next_beat = time.monotonic() + self.heartbeat
+
+    def _beat(self) -> None:
+        now = time.monotonic()
+        self.progress("waiting", {"remaining": max(0, round(self.deadline - now))})
+        self.next_beat = now + self.heartbeat
+
+    def _ended(self) -> bool:
+        """True when the page saw the redirect; raises when the login cannot go on."""
+        outcome = self.page.outcome()
         if outcome == "redirected":
-            return
+            return True
         if outcome == "closed":
             raise LoginCancelled("the login window was closed before the app was authorized")
-        if cancel.is_set():
+        if self.cancel.is_set():
             raise LoginCancelled("the login was cancelled")
-        if time.monotonic() > deadline:
-            raise LoginTimeout(f"the authorize page was not answered within {timeout:.0f} s")
+        if time.monotonic() > self.deadline:
+            raise LoginTimeout(
+                f"the authorize page was not answered within {self.timeout:.0f} s")
+        return False
+
+
+def _quiet(stage: str, data: dict[str, Any]) -> None:
+    return None
 
 
 def run_login(service: ReadingService, opener: Opener, *, timeout: float,
-              cancel: threading.Event | None = None, progress: Progress | None = None) -> Grant:
-    """Run the whole flow and return the grant; the caller stores the token."""
+              cancel: threading.Event | None = None, progress: Progress | None = None,
+              heartbeat: float = HEARTBEAT) -> Grant:
+    """Run the whole flow and return the grant; the caller stores the token.
+
+    Progress events: ``authorize`` ({url, shown_in}) once the page is on screen, then
+    ``waiting`` ({remaining} seconds) every ``heartbeat`` seconds until it is answered.
+    """
     server = _CallbackServer()
     thread = threading.Thread(target=server.serve_forever, name="login-callback", daemon=True)
     thread.start()
     try:
         ticket = service.begin_login(server.redirect_uri, server.state)
         page = opener.open(ticket.authorize_url, server.redirect_uri)
-        if progress:
-            progress("authorize", {"url": ticket.authorize_url})
         try:
-            _wait(server, page, timeout, cancel or threading.Event())
+            _Watch(page, ticket.authorize_url, timeout, cancel or threading.Event(),
+                   progress or _quiet, heartbeat).until_redirect(server)
         finally:
             page.close()
         try:

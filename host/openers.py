@@ -1,8 +1,8 @@
 """Where the authorize page is shown during a login.
 
 An opener shows the page and returns a handle the login flow watches: the
-system browser here, the embedded window (its own process) elsewhere, a
-scripted person in tests.
+embedded window (its own process, :mod:`pocket_companion.window`), the system
+browser here, a scripted person in tests.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ log = logging.getLogger(__name__)
 
 
 class LoginPage(Protocol):
+    def shown(self) -> str | None:
+        """Where the page is on screen (``"window"``, ``"browser"``), None while it starts."""
+
     def outcome(self) -> str | None:
         """``"closed"`` if the user closed it, ``"redirected"`` if it saw the redirect."""
 
@@ -26,6 +29,9 @@ class Opener(Protocol):
 
 class _BrowserTab:
     """A page in the user's browser: nothing to watch, nothing to close."""
+
+    def shown(self) -> str | None:
+        return "browser"
 
     def outcome(self) -> str | None:
         return None

@@ -144,7 +144,7 @@ def test_stdout_carries_frames_only_and_no_secret_is_logged(
     misbehaving_browser = f"{sys.executable} -m tests.support.browser %s"
     host = HostProcess({**env, "BROWSER": misbehaving_browser,
                         "POCKET_COMPANION_LOG_LEVEL": "DEBUG"})
-    host.send({"id": "L", "action": "login", "params": {"timeout": 30}})
+    host.send({"id": "L", "action": "login", "params": {"timeout": 30, "show_in": "browser"}})
     progress = host.read()
     assert progress["event"] == "progress" and progress["data"]["stage"] == "authorize"
     login = host.read()

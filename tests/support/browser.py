@@ -77,6 +77,9 @@ class BrowserPage:
     def __init__(self) -> None:
         self.closed = False
 
+    def shown(self) -> str | None:
+        return "browser"
+
     def outcome(self) -> str | None:
         return None
 

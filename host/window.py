@@ -1,0 +1,161 @@
+"""The login window, seen from the host: a child process the host starts and watches.
+
+The window itself (pywebview, and through it Qt on Linux) lives in
+:mod:`pocket_companion.login_window`, run as ``python -m`` in a process of its
+own; this module never imports it. The child gets fresh pipes for stdin, stdout
+and stderr, so it can never touch the browser's channel (the host's own fds 0
+and 1). Its stdout carries one JSON result line; its stderr carries its log and
+status lines (``STATUS_PREFIX`` + JSON), which are read here; writing ``close``
+to its stdin, or closing it, closes the window.
+
+Where no window can be shown (no display on Linux, pywebview not installed, or
+the child fails before the page appears), the page is shown in the system
+browser instead: the loopback flow works the same.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import sys
+import threading
+from typing import IO, TYPE_CHECKING, Any
+
+from .openers import LoginPage, Opener, SystemBrowser
+
+if TYPE_CHECKING:
+    import subprocess
+
+log = logging.getLogger(__name__)
+
+MODULE = "pocket_companion.login_window"
+STATUS_PREFIX = "pocket-companion-window: "
+SCRIPT_ENV = "POCKET_COMPANION_WINDOW_SCRIPT"  # test hook, see login_window
+CLOSE_WAIT = 10.0
+
+
+def display_available() -> bool:
+    """Whether a window can appear: always on macOS and Windows; on Linux with a display."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    env = os.environ
+    return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")
+                or env.get("QT_QPA_PLATFORM") == "offscreen")
+
+
+def window_available() -> bool:
+    """A display, and pywebview installed (the ``qt`` extra); pywebview is not imported."""
+    from importlib.util import find_spec
+
+    return display_available() and find_spec("webview") is not None
+
+
+class WindowPage:
+    """The running child; falls back to the system browser if it never showed the page."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], authorize_url: str, redirect_uri: str,
+                 browser: Opener) -> None:
+        self._proc = proc
+        self._urls = (authorize_url, redirect_uri)
+        self._browser = browser
+        self._fallback: LoginPage | None = None
+        self._result: dict[str, Any] = {}
+        self._shown = threading.Event()
+        self._exited = threading.Event()
+        threading.Thread(target=self._read_result, name="window-result", daemon=True).start()
+        threading.Thread(target=self._read_log, name="window-log", daemon=True).start()
+
+    def _read_result(self) -> None:
+        assert self._proc.stdout is not None
+        line = self._proc.stdout.readline()
+        try:
+            result = json.loads(line) if line.strip() else {}
+        except ValueError:
+            log.warning("the login window wrote something that is not its result")
+            result = {}
+        self._result = result if isinstance(result, dict) else {}
+        code = self._proc.wait()
+        log.info("login window ended (exit code %s, %s)", code,
+                 self._result.get("status", "no result"))
+        self._exited.set()
+
+    def _read_log(self) -> None:
+        assert self._proc.stderr is not None
+        for raw in self._proc.stderr:
+            line = raw.decode("utf-8", "replace").rstrip()
+            if not line.startswith(STATUS_PREFIX):
+                log.debug("login window: %s", line)
+                continue
+            try:
+                status = json.loads(line[len(STATUS_PREFIX):])
+            except ValueError:
+                continue
+            if isinstance(status, dict) and status.get("status") == "shown":
+                log.info("the login window shows the authorize page")
+                self._shown.set()
+
+    def shown(self) -> str | None:
+        if self._fallback is not None:
+            return self._fallback.shown()
+        return "window" if self._shown.is_set() else None
+
+    def outcome(self) -> str | None:
+        if self._fallback is not None:
+            return self._fallback.outcome()
+        if not self._exited.is_set():
+            return None
+        if self._result.get("status") == "redirected":
+            return "redirected"
+        if self._shown.is_set() or self._result.get("status") == "closed":
+            return "closed"
+        log.warning("the login window could not be shown (%s); using the system browser",
+                    self._result.get("message", "it exited early"))
+        self._fallback = self._browser.open(*self._urls)
+        return self._fallback.outcome()
+
+    def close(self) -> None:
+        if self._fallback is not None:
+            self._fallback.close()
+        _close(self._proc)
+
+
+def _close(proc: subprocess.Popen[bytes]) -> None:
+    """Ask the child to close its window; stop it if it does not."""
+    import subprocess
+
+    stdin: IO[bytes] | None = proc.stdin
+    if stdin is not None:
+        with contextlib.suppress(OSError):  # it may be gone already
+            stdin.write(b"close\n")
+            stdin.flush()
+        with contextlib.suppress(OSError):
+            stdin.close()
+    try:
+        proc.wait(CLOSE_WAIT)
+    except subprocess.TimeoutExpired:
+        log.warning("the login window did not close; stopping it")
+        proc.kill()
+        proc.wait()
+
+
+class EmbeddedWindow:
+    """Opener: the authorize page in a small window of our own (its own process)."""
+
+    def __init__(self, browser: Opener | None = None) -> None:
+        self.browser: Opener = browser or SystemBrowser()
+
+    def open(self, authorize_url: str, redirect_uri: str) -> LoginPage:
+        import subprocess
+
+        if not window_available():
+            log.info("no login window here (no display or no pywebview): using the browser")
+            return self.browser.open(authorize_url, redirect_uri)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", MODULE, "--url", authorize_url, "--redirect", redirect_uri],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            close_fds=True, start_new_session=True,  # no terminal signals: the host closes it
+        )
+        log.info("login window started (pid %d)", proc.pid)
+        return WindowPage(proc, authorize_url, redirect_uri, self.browser)
