@@ -138,6 +138,9 @@ def _parser() -> argparse.ArgumentParser:
                             "window of its own (automatic when no display is available)")
     login.add_argument("--timeout", type=int, help="seconds to wait for approval (default 300)")
     command("logout", cmd_logout, "disconnect the account and delete its token")
+    from pocket_companion_installer.cli import register  # install, uninstall, doctor
+
+    register(sub)
     return parser
 
 
