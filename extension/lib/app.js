@@ -1,0 +1,74 @@
+/**
+ * The background's wiring: browser events to the savers, the indicator and the
+ * panel bridge. `ext` is the WebExtension namespace (`browser` in Firefox,
+ * `chrome` in Chromium); everything else is made here, or given by tests.
+ */
+
+import { Feedback } from "./feedback.js";
+import { Indicator } from "./indicator.js";
+import { HostConnection } from "./native.js";
+import { PanelBridge } from "./bridge.js";
+import { Saver } from "./saving.js";
+
+export const COMMAND = "save-page";
+export const MENUS = [
+  { id: "save-page", title: "Save page to Pocket", contexts: ["page"] },
+  { id: "save-link", title: "Save link to Pocket", contexts: ["link"] },
+  { id: "save-all-tabs", title: "Save all tabs in this window", contexts: ["action"] },
+];
+
+export function createApp(ext, { host, clock } = {}) {
+  const connection = host ?? new HostConnection(ext.runtime, clock ? { clock } : {});
+  const feedback = new Feedback(ext.action);
+  const indicator = new Indicator({ tabs: ext.tabs, host: connection, feedback });
+  const saver = new Saver({ tabs: ext.tabs, host: connection, feedback, indicator,
+    ...(clock ? { clock } : {}) });
+  const bridge = new PanelBridge({ ext, host: connection, saver, indicator });
+
+  async function activeTab() {
+    const [tab] = await ext.tabs.query({ active: true, lastFocusedWindow: true });
+    return tab;
+  }
+
+  async function createMenus() {
+    await ext.contextMenus.removeAll();
+    for (const menu of MENUS) ext.contextMenus.create(menu);
+  }
+
+  const app = {
+    host: connection, feedback, indicator, saver, bridge,
+
+    onClicked: (tab) => saver.saveTab(tab),
+
+    async onCommand(command, tab) {
+      if (command !== COMMAND) return null;
+      return saver.saveTab(tab ?? await activeTab());
+    },
+
+    onMenuClicked(info, tab) {
+      if (info.menuItemId === "save-page") return saver.saveTab(tab);
+      if (info.menuItemId === "save-link") return saver.saveLink(info.linkUrl, info.linkText, tab);
+      if (info.menuItemId === "save-all-tabs") return saver.saveWindow(tab.windowId, tab.id);
+      return null;
+    },
+
+    async onInstalled() {
+      await createMenus();
+      await indicator.refreshAll();
+    },
+
+    /** Listeners are added at once, as a stopped service worker is woken by them. */
+    listen() {
+      ext.action.onClicked.addListener(app.onClicked);
+      ext.commands.onCommand.addListener(app.onCommand);
+      ext.contextMenus.onClicked.addListener(app.onMenuClicked);
+      ext.runtime.onInstalled.addListener(app.onInstalled);
+      ext.runtime.onStartup.addListener(app.onInstalled);
+      ext.tabs.onUpdated.addListener((tabId, change) => indicator.onUpdated(tabId, change));
+      ext.runtime.onMessage.addListener((message, sender, respond) =>
+        bridge.onMessage(message, sender, respond));
+      return app;
+    },
+  };
+  return app;
+}

@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { createApp } from "../lib/app.js";
+import { EXT_ID, FakeClock, FakeNativeHost, fakeChrome, flush } from "./fake-chrome.js";
+
+const PANEL_SENDER = { id: EXT_ID, url: `chrome-extension://${EXT_ID}/popup/popup.html` };
+
+function setUp(handlers = {}, hostOptions = {}) {
+  const nativeHost = new FakeNativeHost({ handlers: {
+    status: () => ({ account: null, pending: 2 }),
+    lookup: () => ({ saved: true, url: "https://one.example/", tags: ["a"], state: "pending" }),
+    modify: () => ({ item: null }),
+    save: ({ url }) => ({ state: "pending", url }),
+    login: () => ({ username: "ann", server: "https://pocket.example" }),
+    login_cancel: () => ({ cancelled: 1 }),
+    logout: () => ({}),
+    ...handlers,
+  }, ...hostOptions });
+  const chrome = fakeChrome(nativeHost);
+  const app = createApp(chrome, { clock: new FakeClock() }).listen();
+  chrome.tabs.list.push({ id: 1, windowId: 1, active: true, url: "https://one.example/" });
+  /** What a panel gets back for a message, through the real onMessage listener. */
+  const send = (message, sender = PANEL_SENDER) => new Promise((resolve) => {
+    const [answered] = chrome.runtime.onMessage.dispatch(message, sender, resolve);
+    if (!answered) resolve("no answer");
+  });
+  return { chrome, nativeHost, app, send };
+}
+
+test("the panel's requests go through the one port, with the versions", async () => {
+  const { chrome, nativeHost, send } = setUp({}, { version: "0.2.0" });
+  const reply = await send({ kind: "host", action: "status" });
+  assert.deepEqual(reply.data, { account: null, pending: 2 });
+  assert.equal(reply.about.version, "0.2.0");
+  assert.match(reply.about.warning, /different releases/);
+  await send({ kind: "host", action: "lookup", params: { url: "https://one.example/" } });
+  assert.equal(chrome.runtime.connects, 1);
+  assert.deepEqual(nativeHost.actions(), ["hello", "status", "lookup"]);
+});
+
+test("only the extension's own pages are answered, and only for panel actions", async () => {
+  const { nativeHost, send } = setUp();
+  const foreign = { id: "someone-else", url: "https://evil.example/" };
+  assert.equal(await send({ kind: "host", action: "status" }, foreign), "no answer");
+  const refused = await send({ kind: "host", action: "save_many", params: { items: [] } });
+  assert.equal(refused.ok, false);
+  assert.equal(refused.error.code, "invalid_request");
+  assert.equal(nativeHost.requests.length, 0);
+});
+
+test("a change from the panel refreshes the tab's mark", async () => {
+  const { chrome, send } = setUp();
+  const reply = await send({ kind: "host", action: "modify", tabId: 1,
+    params: { url: "https://one.example/", op: "archive" } });
+  assert.equal(reply.ok, true);
+  assert.equal(chrome.action.tab(1).text, "✓");
+});
+
+test("errors reach the panel as a sentence, the fix and the browser's detail", async () => {
+  const { nativeHost, send } = setUp();
+  nativeHost.failStart = "Specified native messaging host not found.";
+  const reply = await send({ kind: "host", action: "status" });
+  assert.deepEqual(reply.error, {
+    code: "host_missing",
+    message: "The Pocket Companion program is not installed for this browser.",
+    fix: "Install it: run `pocket-companion install` in a terminal, then `pocket-companion doctor` to check.",
+    detail: "Specified native messaging host not found.",
+  });
+});
+
+test("the panel's save button uses the toolbar's save", async () => {
+  const { chrome, send } = setUp();
+  const reply = await send({ kind: "save-tab", tabId: 1 });
+  assert.equal(reply.data.state, "pending");
+  assert.equal(chrome.action.tab(1).text, "✓");
+});
+
+test("a login outlives the panel: progress and outcome are kept and broadcast", async () => {
+  const { chrome, nativeHost, send } = setUp({}, { manual: true });
+  const login = send({ kind: "login", params: { server: "https://pocket.example" } });
+  await flush();
+  await flush();
+  const [port] = nativeHost.ports;
+  const request = port.sent.find((m) => m.action === "login");
+  assert.deepEqual(request.params, { server: "https://pocket.example" });
+  port.deliver({ id: request.id, event: "progress", data: { stage: "authorize", url: "https://auth/" } });
+  await flush();
+  const waiting = await send({ kind: "login-state" });
+  assert.deepEqual(waiting.data, { state: "waiting", url: "https://auth/" });
+  const again = await send({ kind: "login" });
+  assert.equal(again.data.state, "waiting");
+  assert.equal(port.sent.filter((m) => m.action === "login").length, 1, "one login at a time");
+  port.deliver({ id: request.id, ok: true, data: { username: "ann", server: "https://pocket.example" } });
+  assert.equal((await login).data.account.username, "ann");
+  assert.deepEqual(chrome.runtime.broadcasts.map((m) => m.login.state), ["waiting", "waiting", "done"]);
+});
+
+test("a failed login is explained", async () => {
+  const { send } = setUp({ login: () => {
+    throw Object.assign(new Error("denied"), { code: "login_rejected" });
+  } });
+  const reply = await send({ kind: "login" });
+  assert.equal(reply.ok, false);
+  assert.equal(reply.data.state, "failed");
+  assert.match(reply.data.error.message, /not approved/);
+});

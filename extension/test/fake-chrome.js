@@ -1,0 +1,216 @@
+/**
+ * A fake `chrome` namespace for unit tests: events that tests dispatch, an
+ * action that remembers per-tab badges, tabs, menus, commands, and a native
+ * host on the other end of `connectNative` ports (replying asynchronously, as
+ * browsers deliver messages). Only the parts the extension uses.
+ */
+
+import { readFileSync } from "node:fs";
+
+export const MANIFEST = JSON.parse(readFileSync(new URL("../manifest.json", import.meta.url)));
+export const EXT_ID = "nggnhainknahgofikifmilofhkfaecpj";
+export const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+export class FakeEvent {
+  constructor() {
+    this.listeners = [];
+  }
+
+  addListener(listener) {
+    this.listeners.push(listener);
+  }
+
+  dispatch(...args) {
+    return this.listeners.map((listener) => listener(...args));
+  }
+}
+
+/** Timers that run only when the test advances the clock. */
+export class FakeClock {
+  constructor() {
+    this.time = 1_000_000;
+    this.timers = new Map();
+    this.next = 1;
+  }
+
+  now() {
+    return this.time;
+  }
+
+  setTimeout(fn, ms) {
+    const id = this.next++;
+    this.timers.set(id, { at: this.time + ms, fn });
+    return id;
+  }
+
+  clearTimeout(id) {
+    this.timers.delete(id);
+  }
+
+  async advance(ms) {
+    const end = this.time + ms;
+    for (;;) {
+      await flush();
+      const due = [...this.timers.entries()].filter(([, t]) => t.at <= end)
+        .sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) break;
+      this.timers.delete(due[0]);
+      this.time = due[1].at;
+      due[1].fn();
+    }
+    this.time = end;
+    await flush();
+  }
+}
+
+export class FakePort {
+  constructor(runtime, name) {
+    this.runtime = runtime;
+    this.name = name;
+    this.onMessage = new FakeEvent();
+    this.onDisconnect = new FakeEvent();
+    this.connected = true;
+    this.sent = [];
+  }
+
+  postMessage(message) {
+    if (!this.connected) throw new Error("Attempting to use a disconnected port object");
+    this.sent.push(structuredClone(message));
+    this.runtime.nativeHost.receive(message, this);
+  }
+
+  disconnect() {
+    this.connected = false;
+    this.closedByExtension = true;
+  }
+
+  /** The host's side: deliver a message to the extension. */
+  deliver(message) {
+    if (this.connected) this.onMessage.dispatch(structuredClone(message));
+  }
+
+  /** The host's side: the port closes; Chromium reports why through runtime.lastError. */
+  close(reason, { firefox = false } = {}) {
+    if (!this.connected) return;
+    this.connected = false;
+    if (firefox) this.error = reason ? { message: reason } : null;
+    else this.runtime.lastError = reason ? { message: reason } : undefined;
+    this.onDisconnect.dispatch(this);
+    this.runtime.lastError = undefined;
+  }
+}
+
+/** The native host behind the ports: `handlers[action](params)` returns data or throws. */
+export class FakeNativeHost {
+  constructor({ version = MANIFEST.version, protocol = 1, handlers = {}, manual = false } = {}) {
+    this.hello = { version, protocol, account: null, caller: { browser: "chromium", id: EXT_ID } };
+    this.handlers = { ...handlers };
+    this.manual = manual; // the test replies itself, in any order
+    this.failStart = null; // a browser error string: the host cannot be started
+    this.ports = [];
+    this.requests = [];
+  }
+
+  connect(port) {
+    this.ports.push(port);
+    if (this.failStart) setImmediate(() => port.close(this.failStart));
+  }
+
+  receive(message, port) {
+    this.requests.push(message);
+    if (this.failStart || (this.manual && message.action !== "hello")) return;
+    setImmediate(() => port.deliver(this.answer(message)));
+  }
+
+  answer({ id, action, params }) {
+    if (action === "hello") {
+      const capabilities = ["hello", ...Object.keys(this.handlers)].sort();
+      return { id, ok: true, data: { ...this.hello, capabilities } };
+    }
+    try {
+      return { id, ok: true, data: this.handlers[action](params) };
+    } catch (error) {
+      return { id, ok: false, error: { code: error.code, message: error.message, retryable: false } };
+    }
+  }
+
+  actions() {
+    return this.requests.map((request) => request.action);
+  }
+}
+
+function fakeAction() {
+  const tabs = new Map();
+  const set = (field) => async ({ tabId, ...rest }) => {
+    const state = tabs.get(tabId) ?? {};
+    state[field] = Object.values(rest)[0];
+    tabs.set(tabId, state);
+    action.log.push([field, tabId, Object.values(rest)[0]]);
+  };
+  const action = {
+    log: [],
+    tab: (tabId) => tabs.get(tabId) ?? {},
+    onClicked: new FakeEvent(),
+    setBadgeText: set("text"),
+    setTitle: set("title"),
+    setBadgeBackgroundColor: set("color"),
+    setBadgeTextColor: set("textColor"),
+    setPopup: set("popup"),
+  };
+  return action;
+}
+
+function fakeTabs() {
+  const tabs = {
+    list: [],
+    onUpdated: new FakeEvent(),
+    async query(filter) {
+      return tabs.list.filter((tab) => Object.entries(filter).every(([key, value]) =>
+        key === "lastFocusedWindow" || key === "currentWindow" ? true : tab[key] === value));
+    },
+    async get(tabId) {
+      const tab = tabs.list.find((t) => t.id === tabId);
+      if (!tab) throw new Error(`No tab with id: ${tabId}.`);
+      return { ...tab };
+    },
+  };
+  return tabs;
+}
+
+export function fakeChrome(nativeHost = new FakeNativeHost()) {
+  const runtime = {
+    id: EXT_ID,
+    lastError: undefined,
+    nativeHost,
+    connects: 0,
+    broadcasts: [],
+    onMessage: new FakeEvent(),
+    onInstalled: new FakeEvent(),
+    onStartup: new FakeEvent(),
+    getManifest: () => MANIFEST,
+    getURL: (path) => `chrome-extension://${EXT_ID}/${path}`,
+    connectNative(name) {
+      runtime.connects += 1;
+      const port = new FakePort(runtime, name);
+      nativeHost.connect(port);
+      return port;
+    },
+    async sendMessage(message) {
+      runtime.broadcasts.push(message);
+      throw new Error("Could not establish connection. Receiving end does not exist.");
+    },
+  };
+  const menus = [];
+  return {
+    runtime,
+    action: fakeAction(),
+    tabs: fakeTabs(),
+    commands: { onCommand: new FakeEvent(), getAll: async () => [] },
+    contextMenus: {
+      items: menus,
+      onClicked: new FakeEvent(),
+      create: (item) => menus.push(item),
+      removeAll: async () => menus.splice(0),
+    },
+  };
+}

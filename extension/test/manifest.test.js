@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { test } from "node:test";
+
+import { describe, fromDisconnect, versionWarning } from "../lib/errors.js";
+import { MANIFEST } from "./fake-chrome.js";
+
+const file = (path) => new URL(`../${path}`, import.meta.url);
+const hostManifest = JSON.parse(readFileSync(file("../manifest.json")));
+
+test("Manifest V3 for both families: service worker and background scripts", () => {
+  assert.equal(MANIFEST.manifest_version, 3);
+  assert.equal(MANIFEST.background.service_worker, "background.js");
+  assert.deepEqual(MANIFEST.background.scripts, ["background.js"]);
+  assert.equal(MANIFEST.background.type, "module");
+  assert.ok(existsSync(file("background.js")));
+});
+
+test("the key gives the id the host manifest allows; the Firefox id is allowed too", () => {
+  const key = readFileSync(file("public-key.b64"), "utf8").trim();
+  assert.equal(MANIFEST.key, key);
+  const hex = createHash("sha256").update(Buffer.from(key, "base64")).digest("hex").slice(0, 32);
+  const id = [...hex].map((c) => "abcdefghijklmnop"[parseInt(c, 16)]).join("");
+  assert.deepEqual(hostManifest.allowed_origins, [`chrome-extension://${id}/`]);
+  assert.deepEqual(hostManifest.allowed_extensions, [MANIFEST.browser_specific_settings.gecko.id]);
+  assert.equal(MANIFEST.browser_specific_settings.gecko.id, "pocket-companion@pocket-companion.dev");
+});
+
+test("least privileges: three permissions, no host access", () => {
+  assert.deepEqual(MANIFEST.permissions, ["nativeMessaging", "contextMenus", "tabs"]);
+  assert.equal(MANIFEST.host_permissions, undefined);
+  assert.equal(MANIFEST.optional_permissions, undefined);
+  assert.equal(MANIFEST.content_scripts, undefined);
+});
+
+test("icons exist as PNG files", () => {
+  const paths = [...Object.values(MANIFEST.icons), ...Object.values(MANIFEST.action.default_icon)];
+  for (const path of paths) {
+    assert.deepEqual([...readFileSync(file(path)).subarray(1, 4)], [0x50, 0x4e, 0x47], path);
+  }
+  assert.ok(MANIFEST.icons["128"] && MANIFEST.icons["48"] && MANIFEST.icons["16"]);
+});
+
+test("the default shortcut clashes with neither browser's own keys", () => {
+  const key = MANIFEST.commands["save-page"].suggested_key.default;
+  assert.equal(key, "Alt+Shift+Y");
+  const taken = ["Ctrl+Shift+P", "Ctrl+Shift+S", "Ctrl+Shift+V", "Ctrl+Shift+Y", "Alt+W",
+    "Ctrl+Shift+E", "Alt+Shift+L"];
+  assert.ok(!taken.includes(key));
+  assert.equal(MANIFEST.commands._execute_action.suggested_key, undefined);
+});
+
+test("the extension and host versions are one release", () => {
+  const pyproject = readFileSync(file("../pyproject.toml"), "utf8");
+  assert.equal(`version = "${MANIFEST.version}"`, pyproject.match(/^version = ".*"$/m)[0]);
+});
+
+test("the browsers' port errors map to codes with a fix", () => {
+  const cases = {
+    "Specified native messaging host not found.": "host_missing",
+    "No such native application pocket_companion": "host_missing",
+    "Access to the specified native messaging host is forbidden.": "host_forbidden",
+    "Failed to start native messaging host.": "host_failed",
+    "Native host has exited.": "host_exited",
+    "An unexpected error occurred": "host_exited",
+    "Error when communicating with the native messaging host.": "host_broken",
+  };
+  for (const [reason, code] of Object.entries(cases)) {
+    const error = fromDisconnect(reason);
+    assert.equal(error.code, code, reason);
+    assert.match(describe(error).fix, /pocket-companion (install|doctor)/);
+  }
+  assert.equal(fromDisconnect(undefined).detail, "the port closed");
+});
+
+test("unknown codes fall back to the host's own message", () => {
+  assert.deepEqual(describe({ code: "new_code", message: "Something new." }),
+    { message: "Something new.", fix: null });
+  assert.equal(versionWarning("1.2.3", "1.2.9"), null);
+  assert.match(versionWarning("1.2.3", "1.3.0"), /1\.2\.3.*1\.3\.0/);
+});
