@@ -52,7 +52,8 @@ class Check:
 class Report:
     browser: Browser
     checks: list[Check] = field(default_factory=list)
-    manifest: str | None = None
+    manifest: str | None = None  # the manifest file the browser uses ...
+    source: str | None = None  # ... and the folder entry or registry key that names it
     shadowed: list[str] = field(default_factory=list)
     startup_ms: float | None = None
 
@@ -62,7 +63,7 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return {"browser": self.browser.name, "title": self.browser.title, "ok": self.ok,
-                "manifest": self.manifest, "shadowed": self.shadowed,
+                "manifest": self.manifest, "source": self.source, "shadowed": self.shadowed,
                 "startup_ms": None if self.startup_ms is None else round(self.startup_ms, 1),
                 "checks": [c.to_dict() for c in self.checks]}
 
@@ -121,7 +122,7 @@ def diagnose(browser: Browser, machine: Machine, live: bool = True) -> Report:
         report.checks.append(_nothing_found(browser, machine))
         return report
     chosen, data, failure, skipped = _choose(found, browser, machine)
-    report.manifest = str(chosen.file)
+    report.manifest, report.source = str(chosen.file), str(chosen.place)
     report.shadowed = [str(f.file) for f in found if f is not chosen]
     report.checks += skipped
     if failure is None or failure.name != "manifest":

@@ -156,16 +156,20 @@ def _carry_out(machine: Machine, write: Write, scope: Scope) -> list[Entry]:
         hint = (" A system install needs administrator rights (sudo on Linux and macOS)."
                 if scope == "system" else "")
         raise InstallError(f"cannot write {write.target}: permission denied.{hint}") from exc
+    except OSError as exc:
+        raise InstallError(f"cannot write {write.target}: {exc.strerror or exc}") from exc
 
 
 def _write_file(machine: Machine, write: Write, scope: Scope) -> list[Entry]:
     assert write.path is not None
     entries = []
-    private = scope == "user" and data_home(machine) in write.path.parents
+    home = data_home(machine)
+    private = scope == "user" and home in write.path.parents
     missing = [p for p in reversed(write.path.parents) if not machine.real(p).exists()]
     for folder in missing:
         machine.real(folder).mkdir(mode=0o700 if private else 0o755)
-        entries.append(Entry("dir", str(folder), set(write.browsers)))
+        if folder != home and folder not in home.parents:  # the data folder stays
+            entries.append(Entry("dir", str(folder), set(write.browsers)))
     data = write.content.encode("utf-8")
     atomic_write(machine.real(write.path), data, write.mode)
     entries.append(Entry("file", str(write.path), set(write.browsers), sha256=digest(data)))
