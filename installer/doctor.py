@@ -227,16 +227,13 @@ def _round_trip(report: Report, chosen: Found, path: PurePath, machine: Machine)
     env = roundtrip.browser_env(machine.env, windows)
     result = roundtrip.run(argv, machine.real(path.parent), env, browser.family)
     report.startup_ms = result.startup_ms
-    detail = result.detail
-    if result.ok and result.reply:
-        seen = result.reply.get("data", {}).get("caller", {})
-        if seen != {"browser": browser.family, "id": caller}:
-            result = result._replace(ok=False)
-            detail = f"the host saw the caller as {seen}, not {browser.family} {caller}"
-    report.checks.append(Check("round trip", result.ok, detail, log=result.log,
-                               sees=result.sees,
-                               fix="" if result.ok else "see the detail; then run "
-                               f"pocket-companion doctor --browser {browser.name}"))
+    seen = (result.reply or {}).get("data", {}).get("caller")
+    if result.ok and seen != {"browser": browser.family, "id": caller}:
+        result = result._replace(ok=False, fix="run `pocket-companion install` again", detail=(
+            f"the host took its caller for {seen}, not {browser.family} {caller}"))
+    detail = result.detail if result.ok else f"{result.detail} [started: {' '.join(argv)}]"
+    report.checks.append(Check("round trip", result.ok, detail, result.log, result.sees,
+                               result.fix))
 
 
 def _flatpak_permission(browser: Browser, machine: Machine) -> Check:

@@ -10,9 +10,10 @@ stdout before the host's first frame, and the text is shown and named.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
-import os
 import queue
+import re
 import struct
 import subprocess
 import sys
@@ -27,6 +28,11 @@ from .manifests import BROKEN_PIPE, EXITED, FAILED_TO_START
 
 MAX_REPLY = 1024 * 1024
 _HEADER = struct.Struct("=I")
+_BY_HAND = ("start the launcher by hand with the arguments above and read its error; "
+            "then run `pocket-companion install` again")
+_QUIET = ("only frames may reach stdout: remove the print or echo from the launcher or from "
+          "what it starts")
+_TEXT = re.compile(r"[\r\n]*([^\x00-\x08\x0a-\x1f\x7f]*)")
 _POSIX_KEEP = ("HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TMPDIR", "DISPLAY",
                "WAYLAND_DISPLAY", "XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME",
                "DBUS_SESSION_BUS_ADDRESS")
@@ -41,6 +47,7 @@ class Result(NamedTuple):
     log: str = ""  # what the browser would log
     sees: str = ""  # what the extension is told
     reply: dict[str, Any] | None = None
+    fix: str = ""
 
 
 def browser_env(env: Mapping[str, str], windows: bool) -> dict[str, str]:
@@ -115,12 +122,13 @@ def _await(proc: subprocess.Popen[bytes], replies: queue.Queue[tuple[bytes, byte
         header, rest = replies.get(timeout=timeout)
     except queue.Empty:
         return Result(False, f"no reply to hello within {timeout:.0f} s",
-                      log="the host did not answer", sees="(no reply: the request hangs)")
+                      log="the host did not answer", sees="(no reply: the request hangs)",
+                      fix=_BY_HAND)
     elapsed = (time.perf_counter() - start) * 1000
     if len(header) < 4:
         code = proc.wait(timeout=5)
         return Result(False, f"the host exited (status {code}) without replying",
-                      log="Native host has exited.", sees=EXITED[family])
+                      log="Native host has exited.", sees=EXITED[family], fix=_BY_HAND)
     return _judge(header, rest, family, elapsed)
 
 
@@ -131,7 +139,8 @@ def _read_reply(stream: IO[bytes], replies: queue.Queue[tuple[bytes, bytes]]) ->
         return
     (length,) = _HEADER.unpack(header)
     if length > MAX_REPLY:
-        replies.put((header, os.read(stream.fileno(), 200)))  # what is there, not more
+        more = stream.read1(200) if isinstance(stream, io.BufferedReader) else b""
+        replies.put((header, more))  # what has arrived, without waiting for more
         return
     replies.put((header, stream.read(length)))
 
@@ -144,11 +153,13 @@ def _judge(header: bytes, rest: bytes, family: Family, elapsed: float) -> Result
         reply = json.loads(rest)
     except ValueError:
         return Result(False, f"the reply is not JSON: {rest[:120]!r}",
-                      log="invalid JSON from the native host", sees=BROKEN_PIPE[family])
+                      log="invalid JSON from the native host", sees=BROKEN_PIPE[family],
+                      fix=_QUIET)
     if not isinstance(reply, dict) or reply.get("ok") is not True:
         error = reply.get("error", {}) if isinstance(reply, dict) else {}
         return Result(False, f"hello was refused: {error.get('code')}: {error.get('message')}",
-                      startup_ms=elapsed, reply=reply if isinstance(reply, dict) else None)
+                      startup_ms=elapsed, reply=reply if isinstance(reply, dict) else None,
+                      fix="run `pocket-companion install` again with the Python you use now")
     data = reply.get("data", {})
     return Result(True, f"hello answered in {elapsed:.0f} ms (host {data.get('version')}, "
                         f"protocol {data.get('protocol')})", startup_ms=elapsed, reply=reply)
@@ -163,15 +174,22 @@ def stray_output(header: bytes, rest: bytes, family: Family) -> Result:
            f"the limit of {MAX_REPLY} bytes.")
     if not all(32 <= b < 127 or b in (9, 10, 13) for b in header):
         return Result(False, f"the reply's header announces {length} bytes, over the browser's "
-                             "1 MiB limit", log=log, sees=BROKEN_PIPE[family])
+                             "1 MiB limit", log=log, sees=BROKEN_PIPE[family], fix=_QUIET)
     text = (header + rest).decode("utf-8", "replace")
-    shown = text.strip().splitlines()[0] if text.strip() else text
+    shown = _first_line(text)
     if text.startswith("\r\n") and ":\\" in text[:8]:
         cause = "cmd.exe echoed a command of a .cmd/.bat launcher (it needs @echo off)"
     else:
         cause = "something printed text to stdout (a stray print or echo) before the reply"
     return Result(False, f"stray output on stdout: the header bytes {header!r} are text, "
-                         f"{shown[:120]!r}: {cause}", log=log, sees=BROKEN_PIPE[family])
+                         f"{shown[:120]!r}: {cause}", log=log, sees=BROKEN_PIPE[family],
+                  fix=_QUIET)
+
+
+def _first_line(text: str) -> str:
+    """The text up to the first line end or control character (leading line ends skipped)."""
+    match = _TEXT.match(text)
+    return match[1] if match else ""
 
 
 def _finish(proc: subprocess.Popen[bytes]) -> bool:
@@ -191,7 +209,8 @@ def _finish(proc: subprocess.Popen[bytes]) -> bool:
 
 
 def _with_stderr(result: Result, stderr: bytes) -> Result:
-    if result.ok or not stderr.strip():
+    """Failures without a reply: the end of the host's stderr usually says why."""
+    if result.fix != _BY_HAND or not stderr.strip():
         return result
     tail = stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
     return result._replace(detail=f"{result.detail}; its stderr ends: {' | '.join(tail)}")
