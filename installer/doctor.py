@@ -24,9 +24,9 @@ from .launcher import pinned_python
 from .machine import Machine, places
 from .manifests import (
     EXITED,
-    FAILED_TO_START,
     NOT_FOUND,
     Issue,
+    cannot_start,
     check,
     check_ids,
     expected_ids,
@@ -205,9 +205,9 @@ def _launcher_check(path: PurePath, browser: Browser, machine: Machine) -> Check
     runnable = (path.suffix.lower() in (".exe", ".cmd", ".bat") if machine.os == "windows"
                 else real.is_file() and os.access(real, os.X_OK))
     if not runnable:
-        return Check("launcher", False, f"{path} is not an executable file",
-                     f"Failed to launch {path}: permission denied",
-                     FAILED_TO_START[browser.family], f"chmod 755 '{path}', or {fix}")
+        return Check("launcher", False, f"{path} is not an executable file (permission "
+                     "denied)", sees=cannot_start(browser.family, machine.os),
+                     fix=f"chmod 755 '{path}', or {fix}")
     python = None if path.suffix.lower() == ".exe" else pinned_python(
         real.read_text(errors="replace"))
     if python and not machine.real(machine.path(python)).exists():

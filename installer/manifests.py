@@ -33,6 +33,14 @@ _CHROME_NAME = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)*")
 _FIREFOX_NAME = re.compile(r"\w+(\.\w+)*", re.ASCII)
 
 
+def cannot_start(family: Family, os_name: str) -> str:
+    """What the extension sees when the launcher cannot be executed. Chromium on Linux and
+    macOS forks before it executes the host, so the failure shows up as an early exit."""
+    if family == "chromium" and os_name != "windows":
+        return EXITED["chromium"]
+    return FAILED_TO_START[family]
+
+
 class Issue(NamedTuple):
     """Why a browser would refuse a manifest: its own log line, and what the extension sees."""
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from .browsers import Family
-from .manifests import BROKEN_PIPE, EXITED, FAILED_TO_START
+from .manifests import BROKEN_PIPE, EXITED, cannot_start
 
 MAX_REPLY = 1024 * 1024
 _HEADER = struct.Struct("=I")
@@ -83,7 +83,8 @@ def run(argv: list[str], cwd: Path, env: dict[str, str], family: Family,
                                 stderr=subprocess.PIPE, cwd=cwd, env=env, **_no_terminal())
     except OSError as exc:
         return Result(False, f"the launcher could not be started: {exc.strerror or exc}",
-                      log=f"Failed to launch {argv[0]}: {exc}", sees=FAILED_TO_START[family])
+                      sees=cannot_start(family, "windows" if sys.platform == "win32" else "posix"),
+                      fix=_BY_HAND)
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     replies: queue.Queue[tuple[bytes, bytes]] = queue.Queue()
     errors: list[bytes] = []

@@ -108,11 +108,12 @@ def test_wrong_extension_id(machine: Machine) -> None:
 
 
 def test_launcher_not_executable(machine: Machine) -> None:
-    launcher = install(machine, "chromium")
+    launcher = install(machine, "chromium", "firefox")
     launcher.chmod(0o644)
     check = failure(diagnose(BROWSERS["chromium"], machine))
     assert check.name == "launcher" and "not an executable file" in check.detail
-    assert check.sees == "Failed to start native messaging host."
+    assert check.sees == "Native host has exited."  # Chromium forks, then exec fails
+    assert failure(diagnose(BROWSERS["firefox"], machine)).sees == "An unexpected error occurred"
     launcher.unlink()
     check = failure(diagnose(BROWSERS["chromium"], machine))
     assert check.log.startswith("Found manifest, but not the binary for native messaging host")

@@ -68,7 +68,7 @@ def test_doctor_exits_non_zero_and_says_why(env: dict[str, str]) -> None:
     doctor = run(env, "doctor", "--browser", "chromium")
     assert doctor.returncode == 1
     assert "Chromium [chromium]: FAILED" in doctor.stdout
-    assert "the extension sees: Failed to start native messaging host." in doctor.stdout
+    assert "the extension sees: Native host has exited." in doctor.stdout
     assert "fix: chmod 755" in doctor.stdout
 
 
