@@ -237,3 +237,41 @@ def test_a_failed_install_is_in_the_receipt_so_uninstall_undoes_it(tmp_path: Pat
     assert outcomes and {o for _, o in outcomes} == {"removed"}
     assert sorted(p.relative_to(tmp_path) for p in files_under(tmp_path)) == [
         PurePath("opt/venv/bin/python"), PurePath("usr/lib64")]
+
+
+def test_uninstall_leaves_what_was_changed_by_hand(tmp_path: Path) -> None:
+    win = fake_machine("windows", tmp_path)
+    apply(win, plan_install(win, "user", ["chrome", "firefox"]))
+    assert isinstance(win.registry, MemoryRegistry)
+    key = RegKey("HKCU", None, "SOFTWARE\\Mozilla\\NativeMessagingHosts\\pocket_companion")
+    win.registry.set(key, "C:\\elsewhere\\pocket_companion.json")
+    manifest = tmp_path / "C/Users/me/AppData/Local/pocket-companion/native-host/chromium" \
+        / "pocket_companion.json"
+    manifest.write_text("{}")
+    outcomes = {entry.where: outcome for entry, outcome in uninstall(win, "user")}
+    assert outcomes[str(key)] == "left in place: changed since install"
+    assert outcomes["C:\\Users\\me\\AppData\\Local\\pocket-companion\\native-host\\chromium\\"
+                    "pocket_companion.json"] == "left in place: changed since install"
+    assert manifest.read_text() == "{}" and win.registry.get(key)
+    assert uninstall(win, "user") == []
+
+
+def test_a_damaged_receipt_stops_uninstall_with_advice(tmp_path: Path) -> None:
+    linux = fake_machine("linux", tmp_path)
+    receipt = tmp_path / "home/me/.local/share/pocket-companion/install-receipt-user.json"
+    receipt.parent.mkdir(parents=True)
+    receipt.write_text('{"entries": [{"kind": "file"}]}')
+    with pytest.raises(InstallError, match=r"cannot be read .* run `pocket-companion doctor`"):
+        uninstall(linux, "user")
+
+
+def test_the_table_finds_the_data_folder_the_host_uses(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pocket_companion.config import data_dir
+    from pocket_companion_installer.machine import current, data_home
+
+    monkeypatch.delenv("POCKET_COMPANION_HOME")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert data_home(current()) == data_dir()
+    monkeypatch.setenv("POCKET_COMPANION_HOME", str(tmp_path / "pinned"))
+    assert data_home(current()) == data_dir() == tmp_path / "pinned"
