@@ -8,6 +8,7 @@ browser here, a scripted person in tests.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Protocol
 
 log = logging.getLogger(__name__)
@@ -40,12 +41,21 @@ class _BrowserTab:
         return None
 
 
+def _launch(url: str) -> None:
+    import webbrowser
+
+    if not webbrowser.open(url):
+        log.warning("no web browser could be started for the login page")
+
+
 class SystemBrowser:
-    """Opens the authorize page with :mod:`webbrowser` (``$BROWSER`` is honoured)."""
+    """Opens the authorize page with :mod:`webbrowser` (``$BROWSER`` is honoured).
+
+    The launch runs beside the login: some launchers return only when the browser
+    they started exits, and the login must not wait for that.
+    """
 
     def open(self, authorize_url: str, redirect_uri: str) -> LoginPage:
-        import webbrowser
-
-        if not webbrowser.open(authorize_url):
-            log.warning("no web browser could be started for the login page")
+        threading.Thread(target=_launch, args=(authorize_url,), name="browser-launch",
+                         daemon=True).start()
         return _BrowserTab()

@@ -64,7 +64,9 @@ class WindowPage:
         self._result: dict[str, Any] = {}
         self._shown = threading.Event()
         self._exited = threading.Event()
-        threading.Thread(target=self._read_result, name="window-result", daemon=True).start()
+        self._reader = threading.Thread(target=self._read_result, name="window-result",
+                                        daemon=True)
+        self._reader.start()
         threading.Thread(target=self._read_log, name="window-log", daemon=True).start()
 
     def _read_result(self) -> None:
@@ -116,9 +118,11 @@ class WindowPage:
         return self._fallback.outcome()
 
     def close(self) -> None:
+        """Close the window; returns once the process has ended and its result is read."""
         if self._fallback is not None:
             self._fallback.close()
         _close(self._proc)
+        self._reader.join(CLOSE_WAIT)
 
 
 def _close(proc: subprocess.Popen[bytes]) -> None:
