@@ -1,0 +1,107 @@
+"""Debian's Chromium with the unpacked extension, driven by Playwright (no downloaded browser).
+
+The toolbar button is clicked with CDP's ``Extensions.triggerAction``; the service
+worker is stopped with ``ServiceWorker.stopAllWorkers``; a handle on the live worker
+reads the toolbar button's badge, tooltip and popup for a tab.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import BrowserContext, CDPSession, Page, Playwright, Worker
+
+from tests.e2e.harness import CHROMIUM, EXTENSION, Host, extension_id, wait_until
+
+FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--password-store=basic",
+         f"--disable-extensions-except={EXTENSION}", f"--load-extension={EXTENSION}"]
+
+
+class Chromium:
+    def __init__(self, playwright: Playwright, folder: Path, host: Host) -> None:
+        self.id = extension_id()
+        self.host = host
+        self.profile = folder / "profile"
+        self.host_manifest = host.register_chromium(self.profile)
+        self.context: BrowserContext = playwright.chromium.launch_persistent_context(
+            str(self.profile), executable_path=CHROMIUM, headless=not os.environ.get("DISPLAY"),
+            ignore_default_args=["--disable-extensions"], args=FLAGS)
+        browser = self.context.browser
+        assert browser is not None
+        self.cdp: CDPSession = browser.new_browser_cdp_session()
+        self.worker()
+
+    def close(self) -> None:
+        self.context.close()
+
+    def worker(self) -> Worker:
+        """The extension's running service worker (waiting for it to start if needed)."""
+        for worker in self.context.service_workers:
+            if self.id in worker.url:
+                return worker
+        return self.context.wait_for_event("serviceworker", timeout=20_000)
+
+    def evaluate(self, script: str, arg: Any = None) -> Any:
+        """Run a function in the service worker (where the listeners live)."""
+        return self.worker().evaluate(script, arg)
+
+    def open(self, url: str) -> Page:
+        page = self.context.new_page()
+        page.goto(url)
+        return page
+
+    def tab_id(self, page: Page) -> int:
+        tab_id: int = self.evaluate(
+            "async (url) => (await chrome.tabs.query({})).find((t) => t.url === url).id",
+            page.url)
+        return tab_id
+
+    def button(self, page: Page) -> dict[str, str]:
+        """The toolbar button as the person sees it on this tab."""
+        button: dict[str, str] = self.evaluate("""async (tabId) => ({
+            text: await chrome.action.getBadgeText({tabId}),
+            title: await chrome.action.getTitle({tabId}),
+            popup: await chrome.action.getPopup({tabId})})""", self.tab_id(page))
+        return button
+
+    def click_button(self, page: Page) -> None:
+        """Click the toolbar button on this tab (a page whose badge is still empty)."""
+        page.bring_to_front()
+        target = next(t for t in self.cdp.send("Target.getTargets", {"filter": [{}]})["targetInfos"]
+                      if t["type"] == "tab" and t["url"] == page.url)
+        for _ in range(5):
+            # just after start-up the browser may drop the click silently: click again then
+            self.cdp.send("Extensions.triggerAction", {"id": self.id, "targetId": target["targetId"]})
+            deadline = time.monotonic() + 1.5
+            while time.monotonic() < deadline:
+                if self.button(page)["text"]:
+                    return
+                time.sleep(0.05)
+        raise AssertionError("the toolbar button did not react")
+
+    def stop_worker(self) -> None:
+        """Stop the service worker as the browser does when it is idle."""
+        page = self.open(f"chrome-extension://{self.id}/manifest.json")
+        session = self.context.new_cdp_session(page)
+        states: dict[str, str] = {}
+
+        def updated(event: dict[str, Any]) -> None:
+            states.update({v["versionId"]: v["runningStatus"] for v in event["versions"]
+                           if self.id in v["scriptURL"]})
+
+        session.on("ServiceWorker.workerVersionUpdated", updated)
+        session.send("ServiceWorker.enable")
+        session.send("ServiceWorker.stopAllWorkers")
+        deadline = time.monotonic() + 20
+        while not states or any(status != "stopped" for status in states.values()):
+            assert time.monotonic() < deadline, f"the worker did not stop: {states}"
+            page.wait_for_timeout(50)  # lets Playwright deliver the events
+        page.close()
+
+    def panel(self, page: Page) -> Page:
+        """The panel for this tab, opened as a page (the popup's own document)."""
+        return self.open(f"chrome-extension://{self.id}/popup/popup.html?tab={self.tab_id(page)}")

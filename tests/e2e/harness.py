@@ -1,0 +1,158 @@
+"""What the real-browser tests share: the extension's ids, a web server with pages to
+save, and the real host registered for a browser with a data folder of its own.
+
+The browser starts the host through a launcher script in the test's folder, exactly
+as it would start an installed host; the launcher sets the host's environment (its
+data folder, the fake Pocket server, a test keyring file). Tests look at what the
+host stored through the CLI and at what the fake server received.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tests.fakepocket import FakePocket
+from tests.support.frames import REPO
+
+EXTENSION = REPO / "extension"
+HOST_NAME = "pocket_companion"
+FIREFOX_ID = "pocket-companion@pocket-companion.dev"
+CHROMIUM = "/usr/lib/chromium/chromium"
+SHORTCUT = "alt+shift+y"  # the manifest's Alt+Shift+Y, as xdotool names it
+T = TypeVar("T")
+
+
+def extension_id() -> str:
+    """Chromium's id for the extension: from the manifest's key, as the browser derives it."""
+    key = (EXTENSION / "public-key.b64").read_text().strip()
+    digest = hashlib.sha256(base64.b64decode(key)).hexdigest()[:32]
+    return digest.translate(str.maketrans("0123456789abcdef", "abcdefghijklmnop"))
+
+
+def firefox_binary() -> str | None:
+    return shutil.which("firefox-esr") or shutil.which("firefox")
+
+
+def have_display() -> bool:
+    return bool(os.environ.get("DISPLAY")) and shutil.which("xdotool") is not None
+
+
+def wait_until(probe: Callable[[], T], what: str, timeout: float = 20.0) -> T:
+    """Poll until ``probe`` returns something truthy; fail with ``what`` otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what} (last: {value!r})")
+        time.sleep(0.1)
+
+
+def press_keys(*keys: str) -> None:
+    """Keys typed on the X display as a person would (xdotool's key names)."""
+    subprocess.run(["xdotool", "key", "--clearmodifiers", *keys], check=True, timeout=10)
+
+
+def press_shortcut() -> None:
+    press_keys(SHORTCUT)
+
+
+class _PageHandler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        name = self.path.strip("/") or "index"
+        body = (f"<!doctype html><title>Page {name}</title><h1>Page {name}</h1>"
+                f'<p><a id="link" href="/linked/{name}">A link from {name}</a></p>').encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+
+@contextmanager
+def web_pages() -> Iterator[str]:
+    """A web server on 127.0.0.1 whose every path is a small page; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _PageHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class Host:
+    """The real host, as a browser will start it, with its own data folder."""
+
+    def __init__(self, folder: Path, fake: FakePocket) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self.home = folder / "data"
+        self.env = {
+            "POCKET_COMPANION_HOME": str(self.home),
+            "POCKET_BASE_URL": fake.base_url,
+            "POCKET_CONSUMER_KEY": fake.CONSUMER_KEY,
+            "PYTHON_KEYRING_BACKEND": "tests.support.keyrings.FileKeyring",
+            "TEST_KEYRING_FILE": str(folder / "keyring.json"),
+            "PYTHONPATH": str(REPO),
+            # a login shows the page in our window (a script presses "authorize" there)
+            # or, without a display, in the "system browser": a scripted person
+            "POCKET_COMPANION_WINDOW_SCRIPT": "click:authorize",
+            "BROWSER": f"{sys.executable} -m tests.support.browser %s",
+        }
+        self.launcher = folder / "pocket-companion-host"
+        exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in self.env.items())
+        self.launcher.write_text(f"#!/bin/sh\n{exports}exec {shlex.quote(sys.executable)} "
+                                 f"-m pocket_companion.hostmain \"$@\"\n")
+        self.launcher.chmod(0o755)
+
+    def manifest(self, **allowed: list[str]) -> str:
+        return json.dumps({"name": HOST_NAME, "description": "Pocket Companion (test)",
+                           "path": str(self.launcher), "type": "stdio", **allowed})
+
+    def register_chromium(self, user_data_dir: Path) -> Path:
+        path = user_data_dir / "NativeMessagingHosts" / f"{HOST_NAME}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.manifest(allowed_origins=[f"chrome-extension://{extension_id()}/"]))
+        return path
+
+    def register_firefox(self, home: Path) -> Path:
+        path = home / ".mozilla" / "native-messaging-hosts" / f"{HOST_NAME}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.manifest(allowed_extensions=[FIREFOX_ID]))
+        return path
+
+    def cli(self, *args: str) -> Any:
+        """Run ``pocket-companion ARGS --json`` on the host's data and return its data."""
+        result = subprocess.run([sys.executable, "-m", "pocket_companion", *args, "--json"],
+                                env={**os.environ, **self.env}, cwd=REPO, capture_output=True,
+                                text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    def items(self) -> dict[str, dict[str, Any]]:
+        """What the host's reading list holds: URL -> item."""
+        listed = self.cli("list", "--limit", "1000")
+        return {item["url"]: item for item in listed["items"]}
+
+    def item(self, url: str) -> dict[str, Any] | None:
+        return self.items().get(url)
