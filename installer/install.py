@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from .browsers import BROWSERS, MANIFEST_FILE, Browser, Folder, detect, lookup, targets
+from .browsers import BROWSERS, MANIFEST_FILE, Browser, Folder, Place, detect, lookup, targets
 from .launcher import launcher_for
 from .machine import Machine, Scope, app_dir, data_home
 from .manifests import check, check_ids, dumps, render
@@ -90,11 +90,11 @@ def plan_install(machine: Machine, scope: Scope, names: Sequence[str] = ()) -> P
     return plan
 
 
-def _plan_browser(plan: Plan, machine: Machine, browser: Browser, places: list[Any]) -> None:
+def _plan_browser(plan: Plan, machine: Machine, browser: Browser, places: list[Place]) -> None:
     who = {browser.name}
     launcher = launcher_for(machine, plan.scope, browser.flatpak)
     if launcher.text is not None:
-        plan.add(Write(launcher.text, who, path=launcher.path, mode=0o755))
+        plan.add(Write(launcher.text, set(who), path=launcher.path, mode=0o755))
     manifest = render(browser.family, str(launcher.path))
     issue = check(manifest, browser.family, machine, "(new)") or check_ids(
         manifest, browser.family, "(new)")

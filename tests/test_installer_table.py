@@ -275,3 +275,12 @@ def test_the_table_finds_the_data_folder_the_host_uses(
     assert data_home(current()) == data_dir()
     monkeypatch.setenv("POCKET_COMPANION_HOME", str(tmp_path / "pinned"))
     assert data_home(current()) == data_dir() == tmp_path / "pinned"
+
+
+def test_interpreters_browsers_may_not_start_are_pointed_out(tmp_path: Path) -> None:
+    store = "C:/Users/me/AppData/Local/Microsoft/WindowsApps/python.exe"
+    win = fake_machine("windows", tmp_path / "w", python=store)
+    assert "Microsoft Store" in plan_install(win, "user", ["edge"]).notes[0]
+    mac = fake_machine("darwin", tmp_path / "m", python="/Users/me/Documents/venv/bin/python")
+    assert "folder macOS protects" in plan_install(mac, "user", ["chrome"]).notes[0]
+    assert plan_install(fake_machine("darwin", tmp_path / "n"), "user", ["chrome"]).notes == []
