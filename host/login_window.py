@@ -12,7 +12,9 @@ fresh process. Contract with the parent:
   ``{"status": "redirected", "url", "via"}`` (0) the page went to the redirect URI;
   ``{"status": "closed"}`` (1) the person closed the window;
   ``{"status": "cancelled"}`` (2) the parent wrote ``close`` or closed our stdin;
-  ``{"status": "failed", "message"}`` (3) no window could be shown.
+  ``{"status": "failed", "message"}`` (3) no window could be shown;
+  ``{"status": "left", "url"}`` (4) the page itself went to another origin: the parent
+  continues the login in the system browser from that URL.
 - stderr: the log, and status lines ``pocket-companion-window: {"status": "shown"}``.
 - stdin: ``close`` (or end of input) closes the window.
 
@@ -20,8 +22,8 @@ The redirect is seen three ways, whichever comes first: a request to it
 (``request_sent``), a page load, and polling the current URL, so servers whose
 redirect never loads are detected too. The window stays on the server's origin:
 links and forms to other origins are opened in the system browser (``$BROWSER``
-is honoured), and a page that still leaves the origin is sent there and the window
-goes back.
+is honoured), and when the page itself goes elsewhere (a redirect, a script) the
+window closes and reports where.
 
 Test hook: ``POCKET_COMPANION_WINDOW_SCRIPT`` lets a script act as the person once
 the page is shown, as comma-separated steps: ``click:ID`` presses the element with
@@ -45,7 +47,7 @@ from .window import SCRIPT_ENV, STATUS_PREFIX, display_available
 
 log = logging.getLogger("pocket_companion.login_window")
 
-EXIT_CODES = {"redirected": 0, "closed": 1, "cancelled": 2, "failed": 3}
+EXIT_CODES = {"redirected": 0, "closed": 1, "cancelled": 2, "failed": 3, "left": 4}
 TITLE = "Sign in - Pocket Companion"
 POLL = 0.1
 STEP_WAIT = 30.0
@@ -86,19 +88,10 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{host}{shown_port}"
 
 
-def open_externally(url: str) -> None:
-    import webbrowser
-
-    log.info("opening %s in the system browser", origin(url))
-    if not webbrowser.open(url):
-        log.warning("no web browser could be started")
-
-
 class LoginWindow:
     def __init__(self, url: str, redirect: str) -> None:
         self.url, self.redirect = url, redirect
         self.allowed = [origin(url), origin(redirect)]
-        self.last_good = url
         self.result: dict[str, Any] = {}
         self.shown = threading.Event()
         self.done = threading.Event()
@@ -131,18 +124,14 @@ class LoginWindow:
         url = window.get_current_url() or ""
         if self.check(url, "loaded") or not url.startswith(("http:", "https:")):
             return
-        if origin(url) in self.allowed:
-            self.last_good = url
-            window.run_js(_GUARD % json.dumps(self.allowed))
-            if not self.shown.is_set():
-                self.shown.set()
-                print(STATUS_PREFIX + json.dumps({"status": "shown"}), file=sys.stderr,
-                      flush=True)
+        if origin(url) not in self.allowed:
+            log.warning("the page left the server's origin for %s", origin(url))
+            self.finish("left", url=url)
             return
-        log.warning("the page left the server's origin for %s; opened in the system browser "
-                    "instead", origin(url))
-        open_externally(url)
-        window.load_url(self.last_good)
+        window.run_js(_GUARD % json.dumps(self.allowed))
+        if not self.shown.is_set():
+            self.shown.set()
+            print(STATUS_PREFIX + json.dumps({"status": "shown"}), file=sys.stderr, flush=True)
 
     def on_closed(self) -> None:
         self.finish("closed")  # unless something else closed it first

@@ -10,7 +10,8 @@ to its stdin, or closing it, closes the window.
 
 Where no window can be shown (no display on Linux, pywebview not installed, or
 the child fails before the page appears), the page is shown in the system
-browser instead: the loopback flow works the same.
+browser instead, and so is a sign-in that leaves the server's origin: the
+loopback flow works the same.
 """
 
 from __future__ import annotations
@@ -108,13 +109,18 @@ class WindowPage:
             return self._fallback.outcome()
         if not self._exited.is_set():
             return None
-        if self._result.get("status") == "redirected":
+        status = self._result.get("status")
+        if status == "redirected":
             return "redirected"
-        if self._shown.is_set() or self._result.get("status") == "closed":
+        if status == "left":  # the sign-in goes on elsewhere: follow it in the browser
+            log.info("the sign-in page left the server's origin; continuing in the browser")
+            self._fallback = self._browser.open(self._result["url"], self._urls[1])
+        elif self._shown.is_set() or status == "closed":
             return "closed"
-        log.warning("the login window could not be shown (%s); using the system browser",
-                    self._result.get("message", "it exited early"))
-        self._fallback = self._browser.open(*self._urls)
+        else:
+            log.warning("the login window could not be shown (%s); using the system browser",
+                        self._result.get("message", "it exited early"))
+            self._fallback = self._browser.open(*self._urls)
         return self._fallback.outcome()
 
     def close(self) -> None:

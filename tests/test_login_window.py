@@ -8,7 +8,9 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -18,12 +20,12 @@ from pocket_companion import errors
 from pocket_companion.oauth import run_login
 from pocket_companion.pocket import PocketClient
 from pocket_companion.pocket_service import PocketService
-from pocket_companion.window import SCRIPT_ENV
+from pocket_companion.window import SCRIPT_ENV, EmbeddedWindow
 
 from tests.conftest import need
 from tests.fakepocket import FakePocket
 from tests.fakepocket.pages import HELP_URL
-from tests.support.browser import ScriptedBrowser
+from tests.support.browser import BrowserPage, ScriptedBrowser
 from tests.support.desktop import have, url_recorder, window_processes, windows_gone, xvfb
 from tests.support.frames import REPO, HostProcess
 
@@ -315,6 +317,75 @@ def test_the_window_closes_when_its_parent_says_so(offscreen: None, fake: FakePo
     assert proc.wait(30) == 2
     proc.stderr.close()
     proc.stdout.close()
+
+
+class _Elsewhere(BaseHTTPRequestHandler):
+    """``/start`` sends the browser to another origin (``server.target``), as a sign-in
+    that moves to an identity provider would; every other path is a plain page."""
+
+    server: _Site
+
+    def do_GET(self) -> None:
+        if self.path == "/start":
+            self.send_response(302)
+            self.send_header("Location", self.server.target)
+            self.end_headers()
+            return
+        body = b"<!doctype html><title>elsewhere</title><p>another origin"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+
+class _Site(ThreadingHTTPServer):
+    daemon_threads = True
+    target = ""
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+@pytest.fixture
+def two_sites() -> Iterator[tuple[_Site, _Site]]:
+    sites = (_Site(("127.0.0.1", 0), _Elsewhere), _Site(("127.0.0.1", 0), _Elsewhere))
+    sites[0].target = f"{sites[1].origin}/sign-in"
+    for site in sites:
+        threading.Thread(target=site.serve_forever, daemon=True).start()
+    yield sites
+    for site in sites:
+        site.shutdown()
+        site.server_close()
+
+
+class RecordingBrowser:
+    def __init__(self) -> None:
+        self.opened: list[str] = []
+
+    def open(self, authorize_url: str, redirect_uri: str) -> BrowserPage:
+        self.opened.append(authorize_url)
+        return BrowserPage()
+
+
+def test_a_sign_in_that_leaves_the_origin_goes_on_in_the_browser(
+        offscreen: None, two_sites: tuple[_Site, _Site]) -> None:
+    start = f"{two_sites[0].origin}/start"
+    browser = RecordingBrowser()
+    page = EmbeddedWindow(browser).open(start, f"http://127.0.0.1:{free_port()}/callback")
+    try:
+        for _ in range(300):
+            if page.outcome() is not None or browser.opened:
+                break
+            threading.Event().wait(0.1)
+        assert browser.opened == [f"{two_sites[1].origin}/sign-in"]
+        assert page.shown() == "browser" and page.outcome() is None  # still waiting
+    finally:
+        page.close()
 
 
 def test_a_long_wait_sends_heartbeats(fake: FakePocket) -> None:
