@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -98,7 +99,9 @@ class Config:
     def update(self, **changes: str | None) -> Settings:
         """Change stored values (not the environment's) atomically, file mode 0600."""
         settings = Settings(**{**self._stored()._asdict(), **changes})
-        tmp = self.path.with_suffix(".tmp")
+        # A name of its own per thread and process: hosts, the CLI and a host's own
+        # threads may write at once, and each rename must find its own file.
+        tmp = self.path.with_name(f".config.{os.getpid()}.{threading.get_ident()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(settings._asdict(), handle, indent=2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .actions import ACTIONS, Action, Context, Later
@@ -38,7 +39,9 @@ class Call(NamedTuple):
 
 
 def _valid_id(value: Any) -> bool:
-    if value is None or isinstance(value, bool | int | float):
+    if isinstance(value, float):  # 1e999 reads as inf, which no reply could carry as JSON
+        return math.isfinite(value)
+    if value is None or isinstance(value, bool | int):
         return True
     return isinstance(value, str) and len(value) <= MAX_ID_CHARS
 

@@ -62,7 +62,7 @@ class Params:
 
     def choice(self, name: str, choices: Collection[str], default: str | None = None) -> str:
         value = self.raw.get(name, default)
-        if value not in choices:
+        if not isinstance(value, str) or value not in choices:
             raise InvalidParams(f"'{name}' must be one of {', '.join(sorted(choices))}")
         return str(value)
 
