@@ -93,11 +93,13 @@ class _Watch:
         self.next_beat: float | None = None  # set once the page is shown
 
     def until_redirect(self, server: _CallbackServer) -> None:
-        while not server.hit.wait(POLL) and not self._ended():
+        while True:
             if self.next_beat is None:
                 self._announce()
             elif time.monotonic() >= self.next_beat:
                 self._beat()
+            if server.hit.wait(POLL) or self._ended():
+                break
         if self.next_beat is None:
             self._announce()  # a page answered before it was first reported
 
@@ -140,7 +142,8 @@ def run_login(service: ReadingService, opener: Opener, *, timeout: float,
     ``waiting`` ({remaining} seconds) every ``heartbeat`` seconds until it is answered.
     """
     server = _CallbackServer()
-    thread = threading.Thread(target=server.serve_forever, name="login-callback", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(POLL,), name="login-callback",
+                              daemon=True)  # the poll interval is how long shutdown() takes
     thread.start()
     try:
         ticket = service.begin_login(server.redirect_uri, server.state)
