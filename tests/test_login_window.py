@@ -5,6 +5,7 @@ under Xvfb, with the authorize page's buttons pressed by script as a person woul
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -27,7 +28,7 @@ from tests.fakepocket import FakePocket
 from tests.fakepocket.pages import HELP_URL
 from tests.support.browser import BrowserPage, ScriptedBrowser
 from tests.support.desktop import have, url_recorder, window_processes, windows_gone, xvfb
-from tests.support.frames import REPO, HostProcess
+from tests.support.frames import CHROME_ORIGIN, REPO, HostProcess, frame, read_message
 
 DISPLAY_VARS = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
 
@@ -233,6 +234,40 @@ def test_closing_the_port_closes_the_window(display: str, env: dict[str, str],
     assert code == 0
     assert windows_gone(fake.base_url, wait=0)
     assert "login window ended (exit code 2, cancelled)" in host_log(env)
+
+
+GUI_PROBE = """
+import atexit, runpy, sys
+sys.argv = ["host", sys.argv[1]]
+atexit.register(lambda: print(sorted(m for m in sys.modules if m.split(".")[0] in
+                ("webview", "PyQt6", "PySide6", "qtpy", "gi")), file=sys.stderr))
+runpy.run_module("pocket_companion.hostmain", run_name="__main__")
+"""
+
+
+def pipe_inode(fd: int) -> str:
+    return f"pipe:[{os.fstat(fd).st_ino}]"
+
+
+def test_the_window_never_sees_the_browser_pipes_and_the_host_never_loads_qt(
+        offscreen: None, env: dict[str, str], fake: FakePocket) -> None:
+    host = subprocess.Popen([sys.executable, "-c", GUI_PROBE, CHROME_ORIGIN], cwd=REPO,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert host.stdin is not None and host.stdout is not None and host.stderr is not None
+    host.stdin.write(frame({"id": 1, "action": "login", "params": {"timeout": 120}}))
+    host.stdin.flush()
+    assert read_message(host.stdout)["data"]["stage"] == "authorize"
+    [window] = window_processes(fake.base_url)
+    browser_pipes = {pipe_inode(host.stdin.fileno()), pipe_inode(host.stdout.fileno())}
+    fds = Path(f"/proc/{window}/fd")
+    window_ends = {os.readlink(fd) for fd in fds.iterdir()}
+    assert window_ends & browser_pipes == set()
+    host.stdin.close()  # the port closes: the window with it, then the host
+    assert read_message(host.stdout)["error"]["code"] == "login_cancelled"
+    assert host.wait(30) == 0
+    assert host.stderr.read().decode().strip().splitlines()[-1] == "[]"
+    host.stdout.close()
+    host.stderr.close()
 
 
 # --- the window process on its own ---------------------------------------------------------
