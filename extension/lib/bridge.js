@@ -68,7 +68,9 @@ export class PanelBridge {
     this.update({ state: "waiting", url: null });
     const timeout = ((params.timeout ?? 300) + LOGIN_MARGIN_S) * 1000;
     const onEvent = (event) => {
-      if (event.data?.stage === "authorize") this.update({ ...this.login, url: event.data.url });
+      if (event.data?.stage === "authorize") {
+        this.update({ ...this.login, url: event.data.url, shownIn: event.data.shown_in ?? "window" });
+      }
     };
     try {
       const account = await this.host.request("login", params, { timeout, onEvent, retryNow: true });

@@ -17,9 +17,16 @@ const MORE = "Click the button again to add tags, archive or remove it.";
 export class Feedback {
   constructor(action) {
     this.action = action;
+    this.shown = new Map(); // tab id -> how many states it was given
+  }
+
+  /** A counter that moves whenever the tab is given a state: newer states win. */
+  version(tabId) {
+    return this.shown.get(tabId) ?? 0;
   }
 
   async show(tabId, { text, color, title, panel }) {
+    this.shown.set(tabId, this.version(tabId) + 1);
     const calls = [
       this.action.setBadgeText({ tabId, text }),
       this.action.setTitle({ tabId, title: `${NAME}: ${title}` }),

@@ -14,6 +14,7 @@ export class Indicator {
   }
 
   async refresh(tabId) {
+    const before = this.feedback.version(tabId);
     const tab = await this.tabs.get(tabId).catch(() => null);
     if (!tab || !WEB.test(tab.url ?? "")) return;
     let found;
@@ -23,7 +24,8 @@ export class Indicator {
       return; // no host: the mark is a nicety, the toolbar button reports the problem
     }
     const now = await this.tabs.get(tabId).catch(() => null);
-    if (now?.url !== tab.url) return; // the tab moved on meanwhile
+    // the tab moved on, or was given a newer state (a save) meanwhile
+    if (now?.url !== tab.url || this.feedback.version(tabId) !== before) return;
     if (found.saved) await this.feedback.marked(tabId, found);
     else await this.feedback.clear(tabId);
   }

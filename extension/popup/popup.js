@@ -110,9 +110,10 @@ function renderLogin(login) {
   const waiting = login.state === "waiting";
   $("login-wait").hidden = !waiting;
   if (waiting) {
+    const where = login.shownIn === "browser" ? "the browser tab" : "the login window";
     setText($("login-wait-text"), login.url
-      ? "Approve Pocket Companion in the login window that opened."
-      : "Opening the login window…");
+      ? `Approve Pocket Companion in ${where} that opened.`
+      : "Opening the login page…");
   }
   const message = { done: login.account && `Logged in as ${login.account.username}.`,
     failed: login.error && [login.error.message, login.error.fix].filter(Boolean).join(" ") };

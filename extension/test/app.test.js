@@ -184,3 +184,22 @@ test("one HostConnection serves every listener", async () => {
   await app.onMenuClicked({ menuItemId: "save-all-tabs" }, tab(chrome, 1));
   assert.equal(chrome.runtime.connects, 1);
 });
+
+test("a lookup that was overtaken by a save does not undo the save's badge", async () => {
+  const { chrome, nativeHost, app } = setUp();
+  nativeHost.manual = true;
+  const refresh = app.indicator.refresh(1); // the page finished loading: not saved yet
+  await flush();
+  const save = app.onClicked(tab(chrome, 1)); // and the person clicks at once
+  await flush();
+  await flush();
+  const [port] = nativeHost.ports;
+  const lookup = port.sent.find((m) => m.action === "lookup");
+  const saving = port.sent.find((m) => m.action === "save");
+  port.deliver({ id: saving.id, ok: true, data: { state: "pending", url: "https://one.example/" } });
+  await save;
+  port.deliver({ id: lookup.id, ok: true, data: { saved: false } });
+  await refresh;
+  assert.equal(chrome.action.tab(1).text, "✓");
+  assert.match(chrome.action.tab(1).title, /Saved this page/);
+});

@@ -84,10 +84,12 @@ test("a login outlives the panel: progress and outcome are kept and broadcast", 
   const [port] = nativeHost.ports;
   const request = port.sent.find((m) => m.action === "login");
   assert.deepEqual(request.params, { server: "https://pocket.example" });
-  port.deliver({ id: request.id, event: "progress", data: { stage: "authorize", url: "https://auth/" } });
+  port.deliver({ id: request.id, event: "progress",
+    data: { stage: "authorize", url: "https://auth/", shown_in: "browser" } });
+  port.deliver({ id: request.id, event: "progress", data: { stage: "waiting", remaining: 299 } });
   await flush();
   const waiting = await send({ kind: "login-state" });
-  assert.deepEqual(waiting.data, { state: "waiting", url: "https://auth/" });
+  assert.deepEqual(waiting.data, { state: "waiting", url: "https://auth/", shownIn: "browser" });
   const again = await send({ kind: "login" });
   assert.equal(again.data.state, "waiting");
   assert.equal(port.sent.filter((m) => m.action === "login").length, 1, "one login at a time");

@@ -14,7 +14,7 @@ from typing import Any
 
 from playwright.sync_api import BrowserContext, CDPSession, Page, Playwright, Worker
 
-from tests.e2e.harness import CHROMIUM, EXTENSION, Host, extension_id, wait_until
+from tests.e2e.harness import CHROMIUM, EXTENSION, Host, extension_id
 
 FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--password-store=basic",
@@ -75,7 +75,8 @@ class Chromium:
                       if t["type"] == "tab" and t["url"] == page.url)
         for _ in range(5):
             # just after start-up the browser may drop the click silently: click again then
-            self.cdp.send("Extensions.triggerAction", {"id": self.id, "targetId": target["targetId"]})
+            self.cdp.send("Extensions.triggerAction",
+                          {"id": self.id, "targetId": target["targetId"]})
             deadline = time.monotonic() + 1.5
             while time.monotonic() < deadline:
                 if self.button(page)["text"]:

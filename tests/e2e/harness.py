@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from tests.fakepocket import FakePocket
 from tests.support.frames import REPO
@@ -51,7 +51,8 @@ def have_display() -> bool:
     return bool(os.environ.get("DISPLAY")) and shutil.which("xdotool") is not None
 
 
-def wait_until(probe: Callable[[], T], what: str, timeout: float = 20.0) -> T:
+def wait_until(probe: Callable[[], T | Literal[False] | None], what: str,
+               timeout: float = 20.0) -> T:
     """Poll until ``probe`` returns something truthy; fail with ``what`` otherwise."""
     deadline = time.monotonic() + timeout
     while True:
@@ -141,13 +142,22 @@ class Host:
         path.write_text(self.manifest(allowed_extensions=[FIREFOX_ID]))
         return path
 
-    def cli(self, *args: str) -> Any:
-        """Run ``pocket-companion ARGS --json`` on the host's data and return its data."""
-        result = subprocess.run([sys.executable, "-m", "pocket_companion", *args, "--json"],
+    def run(self, *args: str) -> str:
+        """Run ``pocket-companion ARGS`` on the host's data; return what it printed."""
+        result = subprocess.run([sys.executable, "-m", "pocket_companion", *args],
                                 env={**os.environ, **self.env}, cwd=REPO, capture_output=True,
                                 text=True, timeout=60)
         assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout)
+        return result.stdout
+
+    def cli(self, *args: str) -> Any:
+        """Run ``pocket-companion ARGS --json`` and return its data."""
+        return json.loads(self.run(*args, "--json"))
+
+    def login(self) -> None:
+        """Connect the account through the CLI; $BROWSER is a person who approves."""
+        self.run("login", "--system-browser", "--timeout", "30")
+        assert self.cli("status")["account"] is not None
 
     def items(self) -> dict[str, dict[str, Any]]:
         """What the host's reading list holds: URL -> item."""
@@ -156,3 +166,7 @@ class Host:
 
     def item(self, url: str) -> dict[str, Any] | None:
         return self.items().get(url)
+
+    def saved(self, url: str) -> dict[str, Any]:
+        """The stored item for ``url``, which must be there."""
+        return self.items()[url]

@@ -97,13 +97,13 @@ def test_the_panel_adds_tags_archives_and_removes(chromium: Chromium, site: str)
     panel.fill("#tag-input", "Reading, later ")
     panel.click("#tag-form button")
     panel.wait_for_selector("#tags li:has-text('reading')")
-    assert wait_until(lambda: sorted(chromium.host.item(page.url)["tags"]) == ["later", "reading"],
-                      "the tags stored")
+    wait_until(lambda: sorted(chromium.host.saved(page.url)["tags"]) == ["later", "reading"],
+               "the tags stored")
     panel.click("#tags li:has-text('later') button")
-    wait_until(lambda: chromium.host.item(page.url)["tags"] == ["reading"], "a tag removed")
+    wait_until(lambda: chromium.host.saved(page.url)["tags"] == ["reading"], "a tag removed")
     panel.click("#archive")
     panel.wait_for_selector("text=(archived)")
-    assert chromium.host.item(page.url)["status"] == "archived"
+    assert chromium.host.saved(page.url)["status"] == "archived"
     panel.click("#remove")
     panel.wait_for_selector("text=Removed from your reading list.")
     assert chromium.host.item(page.url) is None
@@ -151,9 +151,8 @@ def test_save_all_tabs_of_a_window_is_one_batch(chromium: Chromium, site: str,
     actions = json.loads(actions) if isinstance(actions, str) else actions
     assert sorted(a["url"] for a in actions if a["action"] == "add") == sorted(urls)
     assert fake.call_count("/v3/add") == adds_before
-    badges = chromium.evaluate("""async (windowId) => Promise.all(
-        (await chrome.tabs.query({windowId})).map((t) => chrome.action.getBadgeText({tabId: t.id})))""",
-        window)
+    badges = chromium.evaluate("""async (windowId) => Promise.all((await chrome.tabs.query(
+        {windowId})).map((t) => chrome.action.getBadgeText({tabId: t.id})))""", window)
     assert badges == ["✓"] * 20
     chromium.evaluate("async (windowId) => chrome.windows.remove(windowId)", window)
 
@@ -199,5 +198,5 @@ def test_a_missing_host_tells_what_to_run_and_recovers(chromium: Chromium, site:
     panel.wait_for_selector("#save:visible")
     panel.click("#save")
     panel.wait_for_selector("text=Saved and synced to your account")
-    assert chromium.host.item(page.url)["state"] == "synced"
+    assert chromium.host.saved(page.url)["state"] == "synced"
     assert Path(manifest).exists()
