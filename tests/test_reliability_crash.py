@@ -12,24 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from tests.fakepocket import FakePocket, Fault
-from tests.support.hostio import StrictHost, connect_account, host_env
+from tests.support.hostio import StrictHost, connect_account, host_env, reading_list
 
 SEED = int(os.environ.get("POCKET_COMPANION_SEED", "6061"))
 SAVES = 1000
 WINDOW = 6  # saves in flight at once, as a person with several tabs might
-
-
-def listed(host: StrictHost) -> dict[str, dict[str, Any]]:
-    """The whole reading list by URL, page by page."""
-    items: dict[str, dict[str, Any]] = {}
-    offset: int | None = 0
-    while offset is not None:
-        data = host.request("list", {"limit": 1000, "offset": offset})["data"]
-        for item in data["items"]:
-            assert item["url"] not in items, f"{item['url']} is listed twice"
-            items[item["url"]] = item
-        offset = data.get("next_offset")
-    return items
 
 
 def save_replies(host: StrictHost) -> list[dict[str, Any]]:
@@ -111,7 +98,7 @@ def test_acknowledged_saves_survive_sigkill_and_are_delivered_once(tmp_path: Pat
         connect_account(env, fake)
         while saver.position < SAVES:
             host = StrictHost(env)
-            stored = listed(host)
+            stored = reading_list(host)
             lost = sorted(acked - set(stored))
             assert not lost, f"lost after kill {len(modes)} ({modes[-1]}): {lost}"
             modes.append(one_life(host, saver, fake, rng))
@@ -121,7 +108,7 @@ def test_acknowledged_saves_survive_sigkill_and_are_delivered_once(tmp_path: Pat
         host = StrictHost(env)
         sync = host.request("sync")
         assert sync["ok"] and sync["data"]["pending"] == 0, sync
-        stored = listed(host)
+        stored = reading_list(host)
         code, stderr = host.finish()
         assert code == 0, stderr
         on_server = {item["given_url"] for item in fake.items().values()}

@@ -231,6 +231,19 @@ class StrictHost:
         self.out.join(10)
 
 
+def reading_list(host: StrictHost) -> dict[str, Message]:
+    """The host's whole reading list by URL, page by page; no page may list a URL twice."""
+    items: dict[str, Message] = {}
+    offset: int | None = 0
+    while offset is not None:
+        data = host.request("list", {"limit": 1000, "offset": offset})["data"]
+        for item in data["items"]:
+            assert item["url"] not in items, f"{item['url']} is listed twice"
+            items[item["url"]] = item
+        offset = data.get("next_offset")
+    return items
+
+
 def _umask(mask: int) -> None:
     os.umask(mask)
 
