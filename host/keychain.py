@@ -8,7 +8,10 @@ also because it prompts for a password on stdin, which is the browser's pipe.
 
 from __future__ import annotations
 
+import importlib
 import logging
+import os
+import sys
 from typing import Any, Protocol
 
 from .errors import SecureStorageUnavailable
@@ -22,6 +25,13 @@ _FIX = (
     "or KWallet (on Linux), or unlock the system keychain"
 )
 log = logging.getLogger(__name__)
+# The keychain of each platform, tried before keyring's own search, which loads every
+# installed backend and costs about 70 ms at each start of the host.
+_PLATFORM_BACKENDS = {
+    "linux": ("keyring.backends.SecretService:Keyring", "keyring.backends.kwallet:DBusKeyring"),
+    "darwin": ("keyring.backends.macOS:Keyring",),
+    "win32": ("keyring.backends.Windows:WinVaultKeyring",),
+}
 
 
 class TokenStore(Protocol):
@@ -46,6 +56,25 @@ def _refusal(backend: Any) -> str | None:
     return None
 
 
+def _load_backend() -> Any:
+    """What the user configured for keyring, else the platform's keychain, else keyring's pick."""
+    import keyring
+    import keyring.core
+
+    if os.environ.get("PYTHON_KEYRING_BACKEND") or keyring.core.load_config() is not None:
+        return keyring.get_keyring()  # the user's choice (or a program's keyring.set_keyring)
+    platform = "linux" if sys.platform.startswith(("linux", "freebsd", "openbsd")) else sys.platform
+    for name in _PLATFORM_BACKENDS.get(platform, ()):
+        module, _, cls = name.partition(":")
+        try:
+            backend = getattr(importlib.import_module(module), cls)
+        except ImportError:
+            continue
+        if backend.viable:
+            return backend()
+    return keyring.get_keyring()
+
+
 class KeyringTokenStore:
     """The platform keychain, chosen by keyring (``PYTHON_KEYRING_BACKEND`` honoured)."""
 
@@ -57,9 +86,7 @@ class KeyringTokenStore:
         """The working keyring backend, or SecureStorageUnavailable with the fix."""
         if self._backend is None:
             try:
-                import keyring
-
-                backend = keyring.get_keyring()
+                backend = _load_backend()
             except Exception as exc:  # keyring raises RuntimeError, ValueError, ImportError...
                 log.warning("keyring failed to load: %s", type(exc).__name__)
                 raise SecureStorageUnavailable(_FIX) from None

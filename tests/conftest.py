@@ -35,6 +35,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("POCKET_BASE_URL", "POCKET_CONSUMER_KEY", "BROWSER"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("POCKET_COMPANION_HOME", str(tmp_path / "home"))
+    # Never the user's keychain: tests choose a test backend or a private Secret Service.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
 
 
 @pytest.fixture
