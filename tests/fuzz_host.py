@@ -16,8 +16,10 @@ when anything was found. A short run is part of the suite.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -122,10 +124,19 @@ class Life:
             if self.sent - out.reply_count() > WINDOW and not out.wait(
                     lambda: self.sent - out.reply_count() <= WINDOW // 2, HANG_SECONDS):
                 self.hung = not out.closed
-                self.summary.find(f"no reply for {HANG_SECONDS:.0f} s after {self.sent} frames"
-                                  if self.hung else "the host died while answering")
+                self.summary.find(f"no reply for {HANG_SECONDS:.0f} s after {self.sent} frames:"
+                                  f"\n{self.stacks()}" if self.hung else
+                                  "the host died while answering")
                 return False
         return True
+
+    def stacks(self) -> str:
+        """Every thread's stack of a hung host (faulthandler dumps them on SIGABRT)."""
+        self.host.proc.send_signal(signal.SIGABRT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.host.proc.wait(10)
+        text = self.host.err.text()
+        return text[text.rfind("Fatal Python error"):][-6000:]
 
     def end(self, broken: bool) -> None:
         """Close the input (after breaking the stream if asked), then check everything."""
@@ -143,7 +154,8 @@ class Life:
             code, stderr = self.host.finish(timeout=HANG_SECONDS)
         except subprocess.TimeoutExpired:
             self.hung = True
-            self.summary.find(f"the host did not exit within {HANG_SECONDS:.0f} s")
+            self.summary.find(f"the host did not exit within {HANG_SECONDS:.0f} s:\n"
+                              f"{self.stacks()}")
             self.host.kill()
             code, stderr = -9, self.host.err.text()
         self.check(code, stderr, broken, may_resync)
@@ -181,7 +193,8 @@ class Life:
         for request_id in self.tracked:
             if seen[request_id] != 1:
                 summary.missing_or_extra += 1
-                summary.find(f"request {request_id} got {seen[request_id]} replies")
+                summary.find(f"request {request_id} got {seen[request_id]} replies: " + "; ".join(
+                    f"{r!r:.300}" for r in replies if r.get("id") == request_id))
         for message in self.host.out.messages:
             problem = _bad_reply(message)
             if problem:
@@ -205,7 +218,7 @@ def run_fuzz(frames: int, seed: int, folder: Path | None = None,
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as scratch, \
             FakePocket(user_limit=10**9, key_limit=10**9) as fake:
-        env = host_env(folder or Path(scratch), fake)
+        env = {**host_env(folder or Path(scratch), fake), "PYTHONFAULTHANDLER": "1"}
         maker = FrameMaker(rng, fake.base_url, fake.CONSUMER_KEY, huge_max)
         while summary.frames < frames:
             connect_account(env, fake)  # a fuzzed logout may have ended the last one

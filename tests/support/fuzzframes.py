@@ -52,7 +52,6 @@ class FrameMaker:
         ]
 
     def frame(self) -> Framed:
-        self.count += 1
         makers, weights = zip(*self._kinds, strict=True)
         return self.rng.choices(makers, weights)[0]()
 
@@ -120,8 +119,13 @@ class FrameMaker:
         return {}
 
     def request(self, action: str, params: Any) -> tuple[dict[str, Any], str]:
-        request_id = f"f{self.count}"
+        request_id = self.next_id()
         return {"id": request_id, "action": action, "params": params}, request_id
+
+    def next_id(self) -> str:
+        """A request id used once in the whole run."""
+        self.count += 1
+        return f"f{self.count}"
 
     @staticmethod
     def encode(message: Any, ascii_only: bool = True) -> bytes:
@@ -180,7 +184,8 @@ class FrameMaker:
                  b'"tags":' + nested + b"}", "items": b'{"items":[{"url":' + nested + b"}]}",
                  "params": nested}[where]
         action = {"url": "save", "tags": "save", "items": "save_many", "params": "save"}[where]
-        body = b'{"id":"d%d","action":"%s","params":' % (self.count, action.encode()) + inner + b"}"
+        body = (b'{"id":"%s","action":"%s","params":' % (self.next_id().encode(), action.encode())
+                + inner + b"}")
         return Framed(body, None, "deep")
 
     def huge(self) -> Framed:
@@ -188,7 +193,8 @@ class FrameMaker:
         size = rng.randrange(64 * 1024, self.huge_max + 1)
         blob = rng.choice(["a", "é", "\\", "\ud800"]) * size
         field = rng.choice(["url", "title", "tags", "id", "action", "name"])
-        message: dict[str, Any] = {"id": f"f{self.count}", "action": "save",
+        request_id = self.next_id()
+        message: dict[str, Any] = {"id": request_id, "action": "save",
                                    "params": {"url": "https://example.org/huge"}}
         if field in ("id", "action"):
             message[field] = blob
@@ -198,7 +204,7 @@ class FrameMaker:
             message["params"][blob] = 1
         else:
             message["params"][field] = blob
-        tracked = None if field in ("id", "action") else f"f{self.count}"
+        tracked = None if field in ("id", "action") else request_id
         return Framed(self.encode(message), tracked, "huge")
 
     def bad_utf8(self) -> Framed:
@@ -215,11 +221,11 @@ class FrameMaker:
 
     def oddity(self) -> Framed:
         rng = self.rng
-        count = self.count
+        count = self.next_id()[1:].encode()
         bodies = [
             b'{"id":1,"action":"save","params":{"url":NaN}}', b"Infinity", b"-Infinity",
-            b'{"id":"s%d","action":"save","params":{"url":"https://example.org/\\ud800"}}' % count,
-            b'{"id":"s%d","action":"save","params":{"url":"x","title":"\\udc80"}}' % count,
+            b'{"id":"s%s","action":"save","params":{"url":"https://example.org/\\ud800"}}' % count,
+            b'{"id":"s%s","action":"save","params":{"url":"x","title":"\\udc80"}}' % count,
             b'{"id":1,"action":"list","params":{"limit":' + b"9" * 5000 + b"}}",
             b'{"id":1,"id":"two","action":"hello"}', b'{"id":1,"action":"hello"} trailing',
             b"", b" ", b"null", b'"\\ud800"', b'{"id":1e999,"action":"hello"}',

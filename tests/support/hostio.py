@@ -76,13 +76,13 @@ def _not_json(name: str) -> Any:
 class FrameReader:
     """Reads a byte stream as frames until it ends; keeps messages and problems."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: IO[bytes], keep_raw: bool = False) -> None:
         self._stream = stream
         self._buffer = bytearray()
         self.messages: list[Message] = []
         self.problems: list[str] = []
-        self.raw = bytearray()
-        self.keep_raw = False
+        self.raw = bytearray()  # every byte read, when asked to keep them
+        self.keep_raw = keep_raw
         self.closed = False
         self._changed = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="frame-reader", daemon=True)
@@ -167,7 +167,7 @@ class StrictHost:
     """``pocket-companion-host`` started as a browser starts it, watched strictly."""
 
     def __init__(self, env: dict[str, str], args: list[str] | None = None,
-                 umask: int | None = None) -> None:
+                 umask: int | None = None, keep_raw: bool = False) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pocket_companion.hostmain",
              *(args if args is not None else [CHROME_ORIGIN])],
@@ -175,7 +175,7 @@ class StrictHost:
             env=env, cwd=REPO, preexec_fn=None if umask is None else (lambda: _umask(umask)),
         )
         assert self.proc.stdout is not None and self.proc.stderr is not None
-        self.out = FrameReader(self.proc.stdout)
+        self.out = FrameReader(self.proc.stdout, keep_raw)
         self.err = _Drain(self.proc.stderr)
         self._ids = 0
 
