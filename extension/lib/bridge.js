@@ -83,7 +83,7 @@ export class PanelBridge {
 
   update(login) {
     this.login = login;
-    this.ext.runtime.sendMessage({ kind: "login-state", login }).catch(() => {
+    this.ext.runtime.sendMessage({ kind: "login-changed", login }).catch(() => {
       // no panel is open: it reads the state when it opens
     });
   }

@@ -121,7 +121,7 @@ function renderLogin(login) {
   if (!waiting) loadAccount();
 }
 
-function wire() {
+function wirePage() {
   $("save").addEventListener("click", async () => {
     setText($("page-state"), "Saving…");
     const saved = handle(await ask({ kind: "save-tab", tabId: tab.id }));
@@ -136,6 +136,10 @@ function wire() {
   $("archive").addEventListener("click",
     () => modify(item.status === "archived" ? "readd" : "archive"));
   $("remove").addEventListener("click", () => modify("delete"));
+  $("retry").addEventListener("click", () => load());
+}
+
+function wireAccount() {
   $("sync").addEventListener("click", async () => {
     handle(await host("sync"));
     await loadAccount();
@@ -153,12 +157,11 @@ function wire() {
     ask({ kind: "login", params: Object.fromEntries(Object.entries(params).filter(([, v]) => v)) });
   });
   $("login-cancel").addEventListener("click", () => host("login_cancel"));
-  $("retry").addEventListener("click", () => load());
   $("shortcut-change").addEventListener("click", () => (ext.commands.openShortcutSettings
     ? ext.commands.openShortcutSettings()
     : ext.tabs.create({ url: "chrome://extensions/shortcuts" })));
   ext.runtime.onMessage.addListener((message) => {
-    if (message?.kind === "login-state") renderLogin(message.login);
+    if (message?.kind === "login-changed") renderLogin(message.login);
   });
 }
 
@@ -172,9 +175,10 @@ async function load() {
   const id = Number(new URLSearchParams(location.search).get("tab"));
   [tab] = id ? [await ext.tabs.get(id)] : await ext.tabs.query({ active: true, currentWindow: true });
   const login = await ask({ kind: "login-state" });
-  renderLogin(login.data);
+  renderLogin(login?.data ?? { state: "idle" });
   await Promise.all([loadPage(), showShortcut()]);
 }
 
-wire();
+wirePage();
+wireAccount();
 load();

@@ -95,7 +95,8 @@ test("a login outlives the panel: progress and outcome are kept and broadcast", 
   assert.equal(port.sent.filter((m) => m.action === "login").length, 1, "one login at a time");
   port.deliver({ id: request.id, ok: true, data: { username: "ann", server: "https://pocket.example" } });
   assert.equal((await login).data.account.username, "ann");
-  assert.deepEqual(chrome.runtime.broadcasts.map((m) => m.login.state), ["waiting", "waiting", "done"]);
+  assert.deepEqual(chrome.runtime.broadcasts.map((m) => [m.kind, m.login.state]),
+    [["login-changed", "waiting"], ["login-changed", "waiting"], ["login-changed", "done"]]);
 });
 
 test("a failed login is explained", async () => {

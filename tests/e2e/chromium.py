@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import BrowserContext, CDPSession, Page, Playwright, Worker
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.e2e.harness import CHROMIUM, EXTENSION, Host, extension_id
+from tests.e2e.harness import CHROMIUM, EXTENSION, Host, extension_id, wait_until
 
 FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--password-store=basic",
@@ -30,6 +31,8 @@ class Chromium:
         self.context: BrowserContext = playwright.chromium.launch_persistent_context(
             str(self.profile), executable_path=CHROMIUM, headless=not os.environ.get("DISPLAY"),
             ignore_default_args=["--disable-extensions"], args=FLAGS)
+        self.console: list[str] = []
+        self.context.on("console", lambda message: self.console.append(message.text))
         browser = self.context.browser
         assert browser is not None
         self.cdp: CDPSession = browser.new_browser_cdp_session()
@@ -84,25 +87,39 @@ class Chromium:
                 time.sleep(0.05)
         raise AssertionError("the toolbar button did not react")
 
+    def outcome(self, page: Page) -> dict[str, str]:
+        """The button once a save on this tab has finished (saved or failed)."""
+        return wait_until(lambda: (b := self.button(page))["text"] in ("✓", "!") and b,
+                          "the save's outcome on the button")
+
     def stop_worker(self) -> None:
         """Stop the service worker as the browser does when it is idle."""
         page = self.open(f"chrome-extension://{self.id}/manifest.json")
         session = self.context.new_cdp_session(page)
-        states: dict[str, str] = {}
+        seen: list[str] = []
 
         def updated(event: dict[str, Any]) -> None:
-            states.update({v["versionId"]: v["runningStatus"] for v in event["versions"]
-                           if self.id in v["scriptURL"]})
+            seen.extend(v["runningStatus"] for v in event["versions"] if self.id in v["scriptURL"])
 
         session.on("ServiceWorker.workerVersionUpdated", updated)
         session.send("ServiceWorker.enable")
         session.send("ServiceWorker.stopAllWorkers")
         deadline = time.monotonic() + 20
-        while not states or any(status != "stopped" for status in states.values()):
-            assert time.monotonic() < deadline, f"the worker did not stop: {states}"
+        # any browser event (a tab loading) may wake it again at once: seeing it stop is enough
+        while "stopped" not in seen:
+            assert time.monotonic() < deadline, f"the worker did not stop: {seen}"
             page.wait_for_timeout(50)  # lets Playwright deliver the events
         page.close()
 
     def panel(self, page: Page) -> Page:
         """The panel for this tab, opened as a page (the popup's own document)."""
         return self.open(f"chrome-extension://{self.id}/popup/popup.html?tab={self.tab_id(page)}")
+
+    def expect(self, panel: Page, selector: str, timeout: float = 30_000) -> None:
+        """Wait for ``selector`` in the panel; on failure, say what the panel showed instead."""
+        try:
+            panel.wait_for_selector(selector, timeout=timeout)
+        except PlaywrightTimeout:
+            shown = panel.inner_text("body")
+            raise AssertionError(f"{selector} never showed. The panel shows:\n{shown}\n"
+                                 f"Console: {self.console[-20:]}") from None
