@@ -204,6 +204,23 @@ def test_a_missing_host_tells_what_to_run_and_recovers(chromium: Chromium, site:
     assert Path(manifest).exists()
 
 
+def test_a_broken_host_points_to_the_doctor(chromium: Chromium, site: str) -> None:
+    launcher = chromium.host.launcher
+    working = launcher.read_text()
+    # what a launcher whose Python environment was removed does
+    launcher.write_text("#!/bin/sh\necho 'No module named pocket_companion' >&2\nexit 1\n")
+    try:
+        chromium.stop_worker()
+        page = chromium.open(f"{site}/broken-host")
+        chromium.click_button(page)
+        button = chromium.outcome(page)
+        assert button["text"] == "!"
+        assert "stopped unexpectedly" in button["title"]
+        assert "`pocket-companion doctor`" in button["title"]
+    finally:
+        launcher.write_text(working)
+
+
 def test_the_panel_logs_out(chromium: Chromium, site: str) -> None:
     page = chromium.open(f"{site}/before-logout")
     chromium.click_button(page)
