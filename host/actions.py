@@ -60,6 +60,13 @@ def _brief(item: Item) -> Data:
     return data
 
 
+def _briefs(entries: list[NewItem], ids: list[int], items: list[Item]) -> list[Data]:
+    """Each saved page as it stands; one deleted before the reply is reported as saved."""
+    found = {item.id: item for item in items}
+    return [_brief(found[item_id]) if item_id in found else {"state": "pending", "url": entry.url}
+            for entry, item_id in zip(entries, ids, strict=True)]
+
+
 def _entry(raw: Any) -> NewItem:
     from .store import NewItem
 
@@ -78,11 +85,12 @@ def status(c: Companion, p: Params, ctx: Context) -> Data:
 
 
 def save(c: Companion, p: Params, ctx: Context) -> Later:
-    ids = c.commit([_entry(p.raw)])
+    entries = [_entry(p.raw)]
+    ids = c.commit(entries)
 
     def finish() -> Data:
         outcome = c.push_saved(ids)
-        return {**_brief(outcome.items[0]), **_warning(outcome.warning)}
+        return {**_briefs(entries, ids, outcome.items)[0], **_warning(outcome.warning)}
 
     return Later(finish)
 
@@ -110,8 +118,8 @@ def save_many(c: Companion, p: Params, ctx: Context) -> Later:
 
     def finish() -> Data:
         outcome = c.push_saved(ids)
-        saved = iter(outcome.items)
-        return {"results": [r if r is not None else _brief(next(saved)) for r in results],
+        saved = iter(_briefs(entries, ids, outcome.items))
+        return {"results": [r if r is not None else next(saved) for r in results],
                 **_warning(outcome.warning)}
 
     return Later(finish)

@@ -1,17 +1,25 @@
 """Concurrency: two hosts (two browsers) and the CLI's ``sync`` working at once on 500
 URLs each end with exactly the union, each page once in the reading list and once on
-the server; the config file survives writers racing in threads and processes."""
+the server; the config file survives writers racing in threads and processes; a page
+deleted between its save and the save's reply still gets exactly one clear reply."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from pocket_companion.actions import Context
+from pocket_companion.caller import Caller
 from pocket_companion.config import Config
+from pocket_companion.core import Companion
+from pocket_companion.dispatch import parse, run
 
 from tests.fakepocket import FakePocket, Fault
 from tests.support.frames import CHROME_ORIGIN, FIREFOX_ID, REPO
@@ -127,3 +135,26 @@ def test_config_writers_in_threads_and_processes_never_collide(tmp_path: Path) -
     assert failures == [] and [proc.returncode for proc in procs] == [0, 0]
     assert (config.load().username or "").endswith("-149")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json"]
+
+
+def test_a_page_deleted_before_its_save_is_answered_still_gets_one_clear_reply(
+        make_companion: Callable[..., Companion]) -> None:
+    companion = make_companion()  # no account: everything stays local
+    ctx = Context(Caller("chromium", CHROME_ORIGIN), lambda stage, data: None,
+                  threading.Event(), lambda: 0)
+
+    def start(action: str, params: dict[str, Any]) -> Any:
+        return run(parse(json.dumps({"id": action, "action": action, "params": params})
+                         .encode()), companion, ctx)
+
+    one = start("save", {"url": "https://example.org/gone"})
+    many = start("save_many", {"items": [{"url": "https://example.org/also-gone"},
+                                         {"url": "https://example.org/kept"}, {"url": 5}]})
+    for url in ("https://example.org/gone", "https://example.org/also-gone"):
+        deleted = start("modify", {"url": url, "op": "delete"})  # on the reader thread
+        assert deleted.run()["data"] == {"item": None}
+    assert one.run() == {"id": "save", "ok": True,  # the network part, afterwards
+                         "data": {"state": "pending", "url": "https://example.org/gone"}}
+    results = many.run()["data"]["results"]
+    assert [r.get("url") or r["error"]["code"] for r in results] == [
+        "https://example.org/also-gone", "https://example.org/kept", "invalid_url"]
