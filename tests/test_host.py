@@ -71,7 +71,7 @@ def test_argv_shapes_of_every_browser() -> None:
 
 
 def test_the_extension_id_is_derived_from_the_committed_public_key() -> None:
-    key = (REPO / "extension" / "public-key.b64").read_text().strip()
+    key = json.loads((REPO / "extension" / "manifest.json").read_text())["key"]
     digest = hashlib.sha256(base64.b64decode(key)).hexdigest()[:32]
     ext_id = digest.translate(str.maketrans("0123456789abcdef", "abcdefghijklmnop"))
     assert host_manifest()["allowed_origins"] == [f"chrome-extension://{ext_id}/"]

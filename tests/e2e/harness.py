@@ -38,7 +38,7 @@ T = TypeVar("T")
 
 def extension_id() -> str:
     """Chromium's id for the extension: from the manifest's key, as the browser derives it."""
-    key = (EXTENSION / "public-key.b64").read_text().strip()
+    key = json.loads((EXTENSION / "manifest.json").read_text())["key"]
     digest = hashlib.sha256(base64.b64decode(key)).hexdigest()[:32]
     return digest.translate(str.maketrans("0123456789abcdef", "abcdefghijklmnop"))
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { createApp } from "../lib/app.js";
+import { createApp } from "../../extension/lib/app.js";
 import { EXT_ID, FakeClock, FakeNativeHost, fakeChrome, flush } from "./fake-chrome.js";
 
 const PANEL_SENDER = { id: EXT_ID, url: `chrome-extension://${EXT_ID}/popup/popup.html` };

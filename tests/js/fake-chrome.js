@@ -7,7 +7,7 @@
 
 import { readFileSync } from "node:fs";
 
-export const MANIFEST = JSON.parse(readFileSync(new URL("../manifest.json", import.meta.url)));
+export const MANIFEST = JSON.parse(readFileSync(new URL("../../extension/manifest.json", import.meta.url)));
 export const EXT_ID = "nggnhainknahgofikifmilofhkfaecpj";
 export const flush = () => new Promise((resolve) => setImmediate(resolve));
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { HOST_NAME, HostConnection } from "../lib/native.js";
+import { HOST_NAME, HostConnection } from "../../extension/lib/native.js";
 import { FakeClock, FakeNativeHost, fakeChrome, flush } from "./fake-chrome.js";
 
 const NOT_FOUND = "Specified native messaging host not found.";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { MENUS, createApp } from "../lib/app.js";
-import { PANEL } from "../lib/feedback.js";
-import { HostConnection } from "../lib/native.js";
+import { MENUS, createApp } from "../../extension/lib/app.js";
+import { PANEL } from "../../extension/lib/feedback.js";
+import { HostConnection } from "../../extension/lib/native.js";
 import { FakeClock, FakeNativeHost, fakeChrome, flush } from "./fake-chrome.js";
 
 /** A background on a fake browser, with a host keeping a little reading list. */
