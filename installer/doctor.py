@@ -23,7 +23,7 @@ from .browsers import BROWSERS, Browser, Folder, Key, Place, detect, search_orde
 from .launcher import pinned_python
 from .machine import Machine, places
 from .manifests import (
-    EXITED,
+    DIED_EARLY,
     NOT_FOUND,
     Issue,
     cannot_start,
@@ -213,7 +213,7 @@ def _launcher_check(path: PurePath, browser: Browser, machine: Machine) -> Check
     if python and not machine.real(machine.path(python)).exists():
         return Check("launcher", False, f"{path} runs {python}, which no longer exists (was "
                      "the environment moved or rebuilt?)", "Native host has exited.",
-                     EXITED[browser.family], f"{fix}, from the Python you use now")
+                     DIED_EARLY[browser.family], f"{fix}, from the Python you use now")
     return Check("launcher", True, f"{path} is executable" + (f"; runs {python}" if python
                                                               else ""))
 

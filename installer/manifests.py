@@ -27,6 +27,10 @@ FAILED_TO_START = {"chromium": "Failed to start native messaging host.",
 EXITED = {"chromium": "Native host has exited.", "firefox": "An unexpected error occurred"}
 BROKEN_PIPE = {"chromium": "Error when communicating with the native messaging host.",
                "firefox": "Attempt to postMessage on disconnected port"}
+# A host that dies before reading its first message: Chromium reports whichever it notices
+# first, the end of the host's output or the failed write of the message (seen both ways).
+DIED_EARLY = {"chromium": f"{EXITED['chromium']} or {BROKEN_PIPE['chromium']} (by timing)",
+              "firefox": EXITED["firefox"]}
 ALLOW_KEY: dict[Family, str] = {"chromium": "allowed_origins", "firefox": "allowed_extensions"}
 _FIREFOX_KEYS = {"name", "description", "path", "type", "allowed_extensions"}
 _CHROME_NAME = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)*")
@@ -37,7 +41,7 @@ def cannot_start(family: Family, os_name: str) -> str:
     """What the extension sees when the launcher cannot be executed. Chromium on Linux and
     macOS forks before it executes the host, so the failure shows up as an early exit."""
     if family == "chromium" and os_name != "windows":
-        return EXITED["chromium"]
+        return DIED_EARLY["chromium"]
     return FAILED_TO_START[family]
 
 
