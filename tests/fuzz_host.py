@@ -131,12 +131,20 @@ class Life:
         return True
 
     def stacks(self) -> str:
-        """Every thread's stack of a hung host (faulthandler dumps them on SIGABRT)."""
+        """What a hung host was doing: its warnings, every thread's stack (faulthandler
+        dumps them on SIGABRT), the requests still unanswered and unreadable replies."""
         self.host.proc.send_signal(signal.SIGABRT)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.host.proc.wait(10)
         text = self.host.err.text()
-        return text[text.rfind("Fatal Python error"):][-6000:]
+        marks = (" WARNING ", " ERROR ", "Exception in", "Error:")
+        notes = [line for line in text.splitlines() if any(mark in line for mark in marks)]
+        answered = {m.get("id") for m in self.host.out.messages}
+        waiting = [request_id for request_id in self.tracked if request_id not in answered]
+        return "\n".join([*notes[-20:], f"{len(self.host.out.messages)} messages for "
+                          f"{self.sent} frames; unanswered: {waiting[:20]}",
+                          f"unreadable: {self.host.out.problems[:5]}",
+                          text[text.rfind("Fatal Python error"):][-5000:]])
 
     def end(self, broken: bool) -> None:
         """Close the input (after breaking the stream if asked), then check everything."""

@@ -123,9 +123,10 @@ class FrameMaker:
         return {"id": request_id, "action": action, "params": params}, request_id
 
     def next_id(self) -> str:
-        """A request id used once in the whole run."""
+        """A request id used once in the whole run, far from every other one: a mutated
+        frame's id (bit flips, say) must never become another request's id."""
         self.count += 1
-        return f"f{self.count}"
+        return f"f{self.count}-{self.rng.getrandbits(48):012x}"
 
     @staticmethod
     def encode(message: Any, ascii_only: bool = True) -> bytes:
@@ -221,7 +222,7 @@ class FrameMaker:
 
     def oddity(self) -> Framed:
         rng = self.rng
-        count = self.next_id()[1:].encode()
+        count = self.next_id().encode()
         bodies = [
             b'{"id":1,"action":"save","params":{"url":NaN}}', b"Infinity", b"-Infinity",
             b'{"id":"s%s","action":"save","params":{"url":"https://example.org/\\ud800"}}' % count,
