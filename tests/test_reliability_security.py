@@ -161,16 +161,10 @@ def test_data_files_are_0600_and_folders_0700_under_any_umask(
     cli_home = tmp_path / "cli-home"
     result = subprocess.run([sys.executable, "-m", "pocket_companion", "save",
                              "https://example.org/"], cwd=REPO, capture_output=True,
-                            env={**env, "POCKET_COMPANION_HOME": str(cli_home)},
-                            preexec_fn=lambda: _umask_zero(), timeout=120)
+                            env={**env, "POCKET_COMPANION_HOME": str(cli_home)}, umask=0,
+                            timeout=120)
     assert result.returncode == 0, result.stderr
     assert (cli_home / "reading-list.sqlite3").exists() and wrong_modes(cli_home) == {}
-
-
-def _umask_zero() -> None:
-    import os
-
-    os.umask(0)
 
 
 BAD_URLS = ["javascript:alert(1)", "file:///etc/passwd", "chrome://settings/", "about:blank",

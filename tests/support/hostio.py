@@ -172,7 +172,7 @@ class StrictHost:
             [sys.executable, "-m", "pocket_companion.hostmain",
              *(args if args is not None else [CHROME_ORIGIN])],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=env, cwd=REPO, preexec_fn=None if umask is None else (lambda: _umask(umask)),
+            env=env, cwd=REPO, umask=-1 if umask is None else umask,
         )
         assert self.proc.stdout is not None and self.proc.stderr is not None
         self.out = FrameReader(self.proc.stdout, keep_raw)
@@ -242,10 +242,6 @@ def reading_list(host: StrictHost) -> dict[str, Message]:
             items[item["url"]] = item
         offset = data.get("next_offset")
     return items
-
-
-def _umask(mask: int) -> None:
-    os.umask(mask)
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, step: float = 0.05) -> bool:
