@@ -32,7 +32,8 @@ def keychain_env(tmp: Path) -> tuple[dict[str, str], str]:
         from keyring.backends.SecretService import Keyring
 
         keyring.set_keyring(Keyring())
-        return {}, "Secret Service (gnome-keyring)"
+        return ({"PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring"},
+                "Secret Service (gnome-keyring)")
     from tests.support.keyrings import FileKeyring
 
     env = {"PYTHON_KEYRING_BACKEND": "tests.support.keyrings.FileKeyring",

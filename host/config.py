@@ -86,6 +86,13 @@ class Config:
         fields = {k: v for k, v in raw.items() if k in Settings._fields}
         return Settings(**{k: v for k, v in fields.items() if isinstance(v, str)})
 
+    def stamp(self) -> int:
+        """Changes whenever the stored config is written (a login, a logout)."""
+        try:
+            return self.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return 0
+
     def load(self) -> Settings:
         settings = self._stored()
         server = os.environ.get(SERVER_ENV)

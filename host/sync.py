@@ -45,6 +45,7 @@ class Syncer:
         self.store, self.outbox, self.config = store, outbox, config
         self.tokens, self.service_factory = tokens, service_factory
         self._lock = threading.Lock()
+        self._cached: tuple[tuple[str, int], str] | None = None
 
     def held_for(self) -> tuple[float, str]:
         """Seconds inline syncs are still held, and why ("rate_limited", "offline")."""
@@ -72,16 +73,26 @@ class Syncer:
             raise RateLimited(f"the server asked to wait; retry in {held:.0f} s", held)
         if held and (reason == "rate_limited" or not (force or retry_now)):
             return 0
-        token = self.tokens.get(settings.keychain_name)
-        if token is None:
-            self.config.update(username=None)
-            raise NotAuthenticated("the login token is gone from the keychain; log in again")
+        token = self._token(settings)
         with self._lock:
             synced = self._push_all(self.service_factory(settings), token, settings,
                                     force or retry_now)
         if held:
             self._hold(0.0, "")
         return synced
+
+    def _token(self, settings: Settings) -> str:
+        """The account's token, read from the keychain once per login (a D-Bus round trip
+        on Linux costs ~10 ms); any write of the config (login, logout) reads it again."""
+        stamp = (settings.keychain_name, self.config.stamp())
+        if self._cached is not None and self._cached[0] == stamp:
+            return self._cached[1]
+        token = self.tokens.get(settings.keychain_name)
+        if token is None:
+            self.config.update(username=None)
+            raise NotAuthenticated("the login token is gone from the keychain; log in again")
+        self._cached = (stamp, token)
+        return token
 
     def _push_all(self, service: ReadingService, token: str, settings: Settings,
                   force: bool) -> int:
@@ -130,5 +141,6 @@ class Syncer:
         elif isinstance(exc, ServiceUnavailable):
             self._hold(OFFLINE_HOLD, "offline")
         elif isinstance(exc, NotAuthenticated):
+            self._cached = None
             self.tokens.delete(settings.keychain_name)
             self.config.update(username=None)
