@@ -92,7 +92,10 @@ class FrameWriter:
         self._lock = threading.Lock()
 
     def write(self, message: Any) -> None:
-        frame = encode_frame(message)
+        frame = memoryview(encode_frame(message))
         with self._lock:
-            self._stream.write(frame)
+            # A raw pipe may take a large frame in parts (a signal can cut a write short):
+            # write the rest until the whole frame is out, never half of one.
+            while frame:
+                frame = frame[self._stream.write(frame) or 0:]
             self._stream.flush()

@@ -141,9 +141,11 @@ class Life:
         notes = [line for line in text.splitlines() if any(mark in line for mark in marks)]
         answered = {m.get("id") for m in self.host.out.messages}
         waiting = [request_id for request_id in self.tracked if request_id not in answered]
+        leftover = self.host.out.leftover
         return "\n".join([*notes[-20:], f"{len(self.host.out.messages)} messages for "
                           f"{self.sent} frames; unanswered: {waiting[:20]}",
                           f"unreadable: {self.host.out.problems[:5]}",
+                          f"{len(leftover)} bytes after the last whole reply: {leftover[:120]!r}",
                           text[text.rfind("Fatal Python error"):][-5000:]])
 
     def end(self, broken: bool) -> None:

@@ -10,6 +10,7 @@ a logged reason and nothing but whole frames on stdout. No handler fails untyped
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import struct
 import threading
@@ -125,6 +126,32 @@ def test_a_reply_is_within_the_browsers_limit_or_refused(char: str, count: int) 
     (length,) = struct.unpack("=I", encoded[:4])
     assert length == len(encoded) - 4 <= framing.MAX_OUT
     assert json.loads(encoded[4:].decode("ascii")) == message
+
+
+class ShortWrites(io.RawIOBase):
+    """A pipe whose writes take at most a few bytes each, as a signal can cut one short."""
+
+    def __init__(self, steps: list[int]) -> None:
+        self.data, self.steps, self.turn = bytearray(), steps, 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any, /) -> int:
+        step = self.steps[self.turn % len(self.steps)]
+        self.turn += 1
+        self.data += bytes(data[:step])
+        return min(step, len(data))
+
+
+@given(st.lists(JSON, max_size=5), st.lists(st.integers(1, 4096), min_size=1, max_size=6))
+def test_frames_are_written_whole_even_when_the_pipe_takes_them_in_parts(
+        messages: list[Any], steps: list[int]) -> None:
+    pipe = ShortWrites(steps)
+    writer = framing.FrameWriter(pipe)  # type: ignore[arg-type]
+    for message in messages:
+        writer.write(message)
+    assert bytes(pipe.data) == frames_of(messages)[0]
 
 
 @given(st.integers(1, 1 << 20), st.integers(1, 1 << 31))
