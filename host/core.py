@@ -7,7 +7,6 @@ the defaults are the real ones. The SQLite store is opened on first use so that
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from . import PROTOCOL_VERSION, __version__
 from .config import Config, Settings, check_server
 from .errors import CompanionError, InvalidParams, NotFound
 from .keychain import KeyringTokenStore, TokenStore
+from .logs import get_logger
 from .openers import Opener, SystemBrowser
 from .urls import clean_url
 from .window import EmbeddedWindow
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .store import Item, NewItem, Store
     from .sync import ServiceFactory, Syncer
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 def pocket_service(settings: Settings) -> ReadingService:

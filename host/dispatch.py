@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-import logging
 import math
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .actions import ACTIONS, Action, Context, Later
 from .errors import CompanionError, InternalError, InvalidFrame, InvalidRequest, UnknownAction
+from .logs import get_logger
 from .params import Params
 
 if TYPE_CHECKING:
     from .core import Companion
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 Reply = dict[str, Any]
 MAX_ID_CHARS = 256
 

@@ -11,12 +11,11 @@ reason.
 from __future__ import annotations
 
 import contextlib
-import logging
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from . import framing
 from .actions import Context, Later
@@ -25,10 +24,13 @@ from .config import data_dir
 from .core import Companion
 from .dispatch import Call, Reply, RequestError, fail, parse, run
 from .errors import CompanionError, ReplyTooLarge
-from .logs import setup_logging
+from .logs import configure, get_logger, ready
 from .stdio import claim_protocol_pipes
 
-log = logging.getLogger("pocket_companion.host")
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
+log = get_logger("pocket_companion.host")
 STARTUP_SYNC_DELAY = 0.5
 
 
@@ -36,7 +38,6 @@ class Host:
     def __init__(self, reader: framing.RawReader, writer: framing.FrameWriter,
                  companion: Companion, caller: Caller) -> None:
         self.reader, self.writer, self.companion, self.caller = reader, writer, companion, caller
-        self.network = ThreadPoolExecutor(max_workers=1, thread_name_prefix="network")
         self.logins: dict[threading.Event, threading.Thread] = {}
         self._timer: threading.Timer | None = None
         self._closing = False
@@ -48,6 +49,13 @@ class Host:
         except CompanionError as exc:
             log.warning("refusing caller %r", caller.identity)
             self.refusal = exc
+
+    @cached_property
+    def network(self) -> ThreadPoolExecutor:
+        """The one thread that does network work, in order (made on first use)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="network")
 
     def send(self, reply: Reply | dict[str, Any]) -> None:
         try:
@@ -73,9 +81,15 @@ class Host:
             self.handle(body)
             if first:
                 first = False
-                self.schedule_sync(STARTUP_SYNC_DELAY)
+                self.started()
         self.close()
         return 0
+
+    def started(self) -> None:
+        """After the first reply: what need not delay it (logging, the start-up sync)."""
+        ready()
+        log.info("started by %s %s", self.caller.browser, self.caller.identity or "(unknown)")
+        self.schedule_sync(STARTUP_SYNC_DELAY)
 
     def handle(self, body: bytes) -> None:
         try:
@@ -178,7 +192,8 @@ class Host:
         self.cancel_logins()
         for thread in logins:
             thread.join(timeout=5)
-        self.network.shutdown(wait=True)
+        if "network" in self.__dict__:
+            self.network.shutdown(wait=True)
 
 
 def framing_error(exc: framing.StreamError) -> CompanionError:
@@ -190,9 +205,8 @@ def framing_error(exc: framing.StreamError) -> CompanionError:
 def main() -> int:
     reader, out = claim_protocol_pipes()
     home = data_dir()
-    setup_logging(home / "logs")
+    configure(home / "logs")
     caller = identify(sys.argv[1:])
-    log.info("started by %s %s", caller.browser, caller.identity or "(unknown)")
     host = Host(reader, framing.FrameWriter(out), Companion(home), caller)
     return host.serve()
 

@@ -9,13 +9,12 @@ also because it prompts for a password on stdin, which is the browser's pipe.
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 import sys
 from typing import Any, Protocol
 
 from .errors import SecureStorageUnavailable
-from .logs import register_secret
+from .logs import get_logger, register_secret
 
 SERVICE = "pocket-companion"
 _NONE = ("keyring.backends.fail", "keyring.backends.null")
@@ -24,7 +23,7 @@ _FIX = (
     "no secure storage for the login token: start a Secret Service such as gnome-keyring "
     "or KWallet (on Linux), or unlock the system keychain"
 )
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 # The keychain of each platform, tried before keyring's own search, which loads every
 # installed backend and costs about 70 ms at each start of the host.
 _PLATFORM_BACKENDS = {

@@ -3,14 +3,21 @@
 Tokens and consumer keys are registered with :func:`register_secret` as soon as
 they are known; every formatted record (message, arguments, traceback) is
 scrubbed before any handler writes it.
+
+The host's loggers come from :func:`get_logger` and load :mod:`logging` (about 5 ms)
+only when something is first logged, or once the host has sent its first reply
+(:func:`ready`), so a ``hello`` is answered without it.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    import logging
 
 LOG_LEVEL_ENV = "POCKET_COMPANION_LOG_LEVEL"
 _FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
@@ -33,9 +40,43 @@ def redact(text: str) -> str:
     return text
 
 
-class RedactingFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+_pending: tuple[Path, bool] | None = None
+_setup_lock = threading.RLock()
+
+
+class _Deferred:
+    """A logger that sets logging up on its first use."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> object:
+        ready()
+        import logging
+
+        return getattr(logging.getLogger(self._name), attr)
+
+
+def get_logger(name: str) -> logging.Logger:
+    return cast("logging.Logger", _Deferred(name))
+
+
+def configure(log_dir: Path, *, stderr: bool = True) -> None:
+    """Set logging up at the first log line or at :func:`ready`, whichever comes first."""
+    global _pending
+    with _setup_lock:
+        _pending = (log_dir, stderr)
+
+
+def ready() -> None:
+    global _pending
+    with _setup_lock:
+        if _pending is not None:
+            log_dir, stderr = _pending
+            _pending = None
+            setup_logging(log_dir, stderr=stderr)
 
 
 def _private_file(path: Path) -> None:
@@ -63,17 +104,31 @@ def rotate(path: Path, max_bytes: int = 1_000_000, keep: int = 3) -> None:
 
 
 def _level() -> int:
+    import logging
+
     level = logging.getLevelName(os.environ.get(LOG_LEVEL_ENV, "INFO").upper())
     return level if isinstance(level, int) else logging.INFO
 
 
+def _formatter() -> logging.Formatter:
+    import logging
+
+    class RedactingFormatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return redact(super().format(record))
+
+    return RedactingFormatter(_FORMAT)
+
+
 def setup_logging(log_dir: Path, *, stderr: bool = True) -> Path:
     """Configure the root logger once; return the log file's path."""
+    import logging
+
     log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = log_dir / "pocket-companion.log"
     rotate(path)
     _private_file(path)
-    formatter = RedactingFormatter(_FORMAT)
+    formatter = _formatter()
     handlers: list[logging.Handler] = [
         logging.FileHandler(path, encoding="utf-8")
     ]

@@ -12,7 +12,6 @@ servers whose redirect never loads; whichever arrives first ends the wait.
 from __future__ import annotations
 
 import html
-import logging
 import secrets
 import threading
 import time
@@ -22,10 +21,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .errors import CompanionError, LoginCancelled, LoginTimeout
+from .logs import get_logger
 from .openers import LoginPage, Opener
 from .service import Grant, ReadingService
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 Progress = Callable[[str, dict[str, Any]], None]
 POLL = 0.05
 HEARTBEAT = 20.0  # a "waiting" event this often keeps an MV3 service worker's port busy

@@ -7,11 +7,12 @@ browser here, a scripted person in tests.
 
 from __future__ import annotations
 
-import logging
 import threading
 from typing import Protocol
 
-log = logging.getLogger(__name__)
+from .logs import get_logger
+
+log = get_logger(__name__)
 
 
 class LoginPage(Protocol):

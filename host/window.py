@@ -18,18 +18,18 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import os
 import sys
 import threading
 from typing import IO, TYPE_CHECKING, Any
 
+from .logs import get_logger
 from .openers import LoginPage, Opener, SystemBrowser
 
 if TYPE_CHECKING:
     import subprocess
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 MODULE = "pocket_companion.login_window"
 STATUS_PREFIX = "pocket-companion-window: "
