@@ -119,6 +119,7 @@ class Companion:
 
     def commit(self, entries: list[NewItem]) -> list[int]:
         """Step one of a save: durably in the local list (no network)."""
+        self.syncer.prepare()
         return self.store.save(entries)
 
     def push_saved(self, ids: list[int]) -> SaveOutcome:

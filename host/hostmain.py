@@ -21,9 +21,10 @@ from . import framing
 from .actions import Context, Later
 from .caller import Caller, check_allowed, identify
 from .config import data_dir
-from .core import Companion
+from .core import Companion, Deps
 from .dispatch import Call, Reply, RequestError, fail, parse, run
 from .errors import CompanionError, ReplyTooLarge
+from .keyhelper import HelperTokenStore
 from .logs import configure, get_logger, ready
 from .stdio import claim_protocol_pipes
 
@@ -207,7 +208,8 @@ def main() -> int:
     home = data_dir()
     configure(home / "logs")
     caller = identify(sys.argv[1:])
-    host = Host(reader, framing.FrameWriter(out), Companion(home), caller)
+    companion = Companion(home, Deps(tokens=HelperTokenStore()))
+    host = Host(reader, framing.FrameWriter(out), companion, caller)
     return host.serve()
 
 

@@ -34,6 +34,9 @@ _PLATFORM_BACKENDS = {
 
 
 class TokenStore(Protocol):
+    def prefetch(self, account: str) -> None:
+        """A hint that :meth:`get` follows soon (a store may start reading now)."""
+
     def get(self, account: str) -> str | None: ...
 
     def set(self, account: str, token: str) -> None: ...
@@ -103,6 +106,9 @@ class KeyringTokenStore:
             log.warning("keyring %s failed: %s", method, type(exc).__name__)
             raise SecureStorageUnavailable(f"{_FIX} ({type(exc).__name__})") from None
 
+    def prefetch(self, account: str) -> None:
+        return None  # reads are quick in this process
+
     def get(self, account: str) -> str | None:
         token = self._call("get_password", account)
         register_secret(token)
@@ -115,3 +121,33 @@ class KeyringTokenStore:
     def delete(self, account: str) -> None:
         if self.get(account) is not None:
             self._call("delete_password", account)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pocket_companion.keychain get|set|delete ACCOUNT``: the keychain helper.
+
+    The host runs this in a short-lived process (see :mod:`.keyhelper`). A token to
+    store comes on stdin, never in the arguments; the answer is one JSON line.
+    """
+    import json
+
+    op, account = (argv if argv is not None else sys.argv[1:])[:2]
+    store = KeyringTokenStore()
+    answer: dict[str, Any] = {}
+    try:
+        if op == "get":
+            answer["token"] = store.get(account)
+        elif op == "set":
+            store.set(account, sys.stdin.readline().rstrip("\n"))
+        elif op == "delete":
+            store.delete(account)
+        else:
+            raise ValueError(f"unknown operation {op!r}")
+    except SecureStorageUnavailable as exc:
+        answer = {"error": exc.message}
+    print(json.dumps(answer), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -81,6 +81,15 @@ class Syncer:
             self._hold(0.0, "")
         return synced
 
+    def prepare(self) -> None:
+        """A sync follows soon: have the token read meanwhile, if it is not at hand."""
+        settings = self.config.load()
+        if not settings.username or self.held_for()[0]:
+            return
+        stamp = (settings.keychain_name, self.config.stamp())
+        if self._cached is None or self._cached[0] != stamp:
+            self.tokens.prefetch(settings.keychain_name)
+
     def _token(self, settings: Settings) -> str:
         """The account's token, read from the keychain once per login (a D-Bus round trip
         on Linux costs ~10 ms); any write of the config (login, logout) reads it again."""

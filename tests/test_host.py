@@ -3,6 +3,7 @@ stdout carrying frames only, no secrets in logs, and a light start."""
 
 from __future__ import annotations
 
+import ast
 import base64
 import hashlib
 import json
@@ -12,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import keyring
 import pytest
@@ -166,15 +168,38 @@ def test_stdout_carries_frames_only_and_no_secret_is_logged(
                 assert fake.CONSUMER_KEY.encode() not in path.read_bytes(), path
 
 
+PROBE = (f"import sys, runpy; sys.argv = ['host', {CHROME_ORIGIN!r}]; "
+         "import atexit; atexit.register(lambda: print(sorted(m for m in sys.modules "
+         "if m.split('.')[0] in ('requests', 'keyring', 'urllib3', 'sqlite3', 'logging')), "
+         "file=sys.stderr)); runpy.run_module('pocket_companion.hostmain', run_name='__main__')")
+
+
+def run_probed(env: dict[str, str], *requests: dict[str, object]) -> tuple[list[Any], set[str]]:
+    """The host answering ``requests``; its replies and the heavy modules it loaded."""
+    frames = b"".join(len(body).to_bytes(4, sys.byteorder) + body
+                      for body in (json.dumps(r).encode() for r in requests))
+    proc = subprocess.run([sys.executable, "-c", PROBE], input=frames, capture_output=True,
+                          env=env, cwd=REPO, timeout=60)
+    stream, replies = proc.stdout, []
+    while stream:
+        size = int.from_bytes(stream[:4], sys.byteorder)
+        replies.append(json.loads(stream[4:4 + size]))
+        stream = stream[4 + size:]
+    loaded = ast.literal_eval(proc.stderr.decode().strip().splitlines()[-1])
+    return replies, {name.split(".")[0] for name in loaded}
+
+
 def test_hello_needs_neither_requests_nor_keyring(env: dict[str, str]) -> None:
-    probe = (f"import sys, runpy; sys.argv = ['host', {CHROME_ORIGIN!r}]; "
-             "import atexit; atexit.register(lambda: print(sorted(m for m in sys.modules "
-             "if m.split('.')[0] in ('requests', 'keyring', 'urllib3', 'sqlite3')), "
-             "file=sys.stderr)); runpy.run_module('pocket_companion.hostmain', "
-             "run_name='__main__')")
-    body = json.dumps({"id": 1, "action": "hello"}).encode()
-    proc = subprocess.run([sys.executable, "-c", probe],
-                          input=len(body).to_bytes(4, sys.byteorder) + body,
-                          capture_output=True, env=env, cwd=REPO, timeout=30)
-    assert proc.stdout[4:] and json.loads(proc.stdout[4:])["ok"]
-    assert proc.stderr.decode().strip().splitlines()[-1] == "[]"
+    replies, loaded = run_probed(env, {"id": 1, "action": "hello"})
+    assert replies[0]["ok"]
+    assert loaded <= {"logging"}  # logging comes after the reply, nothing else at all
+
+
+def test_the_host_never_loads_keyring_the_helper_does(env: dict[str, str],
+                                                      fake: FakePocket) -> None:
+    connect(env)
+    replies, loaded = run_probed(env, {"id": 1, "action": "save",
+                                       "params": {"url": "https://example.org/helper"}})
+    assert replies[0]["data"]["state"] == "synced"
+    assert "requests" in loaded and "keyring" not in loaded
+    assert fake.add_count("https://example.org/helper") == 1

@@ -21,7 +21,9 @@ const TEXTS = {
     `Run \`${DOCTOR}\` to find out why, or \`${INSTALL}\` to repair it.`],
   host_exited: ["The Pocket Companion program stopped unexpectedly.",
     `Run \`${DOCTOR}\`; the program's log says what happened.`],
-  host_broken: ["The Pocket Companion program sent something the browser could not read.",
+  // Chromium also says "communicating" when the program died before reading its message
+  host_broken: ["The Pocket Companion program stopped unexpectedly, or sent something the " +
+    "browser could not read.",
     `Run \`${DOCTOR}\` to find out why.`],
   host_timeout: ["The Pocket Companion program did not answer in time.",
     `Try again. If it keeps happening, run \`${DOCTOR}\`.`],
