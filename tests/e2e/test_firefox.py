@@ -16,23 +16,10 @@ from tests.e2e.harness import (
     have_display,
     press_shortcut,
     wait_until,
-    web_pages,
 )
 from tests.fakepocket import FakePocket
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakePocket]:
-    with FakePocket() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[str]:
-    with web_pages() as base:
-        yield base
 
 
 @pytest.fixture(scope="module")
