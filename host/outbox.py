@@ -110,7 +110,7 @@ class Outbox:
         chosen: list[Claimed] = []
         blocked: set[int] = set()
         with self.store.db.write() as conn:
-            for row in _candidates(conn, 4 * limit):
+            for row in _candidates(conn, limit + 10):
                 item = row["item"]
                 ready = self._free(row, now) and (force or row["not_before"] <= now)
                 ready = ready and row["seq"] not in skip
