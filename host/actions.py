@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from .caller import Caller
 from .errors import CompanionError, InvalidParams
 from .params import Params, parse_tags
-from .urls import MAX_URL_BYTES, clean_url
 
 if TYPE_CHECKING:  # the store (and sqlite3) loads when a handler first needs it
     from .core import Companion
@@ -73,6 +72,8 @@ def _entry(raw: Any) -> NewItem:
     if not isinstance(raw, dict):
         raise InvalidParams("each item must be an object {url, title?, tags?}")
     params = Params(raw, ("url", "title", "tags"))
+    from .urls import clean_url  # urllib.parse loads only when a URL comes in
+
     return NewItem(clean_url(params.required("url")), params.title(), tuple(params.tags()))
 
 
@@ -157,7 +158,7 @@ def sync(c: Companion, p: Params, ctx: Context) -> Data:
 
 
 def login(c: Companion, p: Params, ctx: Context) -> Data:
-    return c.login(server=p.text("server", max_chars=MAX_URL_BYTES),
+    return c.login(server=p.text("server", max_chars=8192),
                    consumer_key=p.text("consumer_key", max_chars=100),
                    timeout=p.integer("timeout", 300, 1, 3600),
                    show_in=p.choice("show_in", ("window", "browser"), "window"),

@@ -13,7 +13,6 @@ import os
 import threading
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import urlsplit
 
 from .errors import InvalidParams
 
@@ -40,6 +39,8 @@ def data_dir() -> Path:
 
 def check_server(url: str) -> str:
     """Accept https servers, and plain http only on this machine's loopback."""
+    from urllib.parse import urlsplit
+
     parts = urlsplit(url.strip())
     host = parts.hostname or ""
     if parts.scheme == "https" and host:

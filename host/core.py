@@ -20,7 +20,6 @@ from .errors import CompanionError, InvalidParams, NotFound
 from .keychain import KeyringTokenStore, TokenStore
 from .logs import get_logger
 from .openers import Opener, SystemBrowser
-from .urls import clean_url
 from .window import EmbeddedWindow
 
 if TYPE_CHECKING:
@@ -131,6 +130,8 @@ class Companion:
         return self.push_saved(self.commit(entries))
 
     def find(self, *, url: object = None, item_id: str | None = None) -> Item:
+        from .urls import clean_url
+
         item = (self.store.find(url=clean_url(url)) if url is not None
                 else self.store.find(remote_id=item_id))
         if item is None:
@@ -138,6 +139,8 @@ class Companion:
         return item
 
     def lookup(self, url: object) -> Item | None:
+        from .urls import clean_url
+
         return self.store.find(url=clean_url(url))
 
     def sync(self) -> tuple[int, int]:
