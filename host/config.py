@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from pathlib import Path
 from typing import NamedTuple
 
 from .errors import InvalidParams
+from .files import atomic_write
 
 HOME_ENV = "POCKET_COMPANION_HOME"
 SERVER_ENV = "POCKET_BASE_URL"
@@ -107,13 +107,5 @@ class Config:
     def update(self, **changes: str | None) -> Settings:
         """Change stored values (not the environment's) atomically, file mode 0600."""
         settings = Settings(**{**self._stored()._asdict(), **changes})
-        # A name of its own per thread and process: hosts, the CLI and a host's own
-        # threads may write at once, and each rename must find its own file.
-        tmp = self.path.with_name(f".config.{os.getpid()}.{threading.get_ident()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(settings._asdict(), handle, indent=2)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.path)
+        atomic_write(self.path, json.dumps(settings._asdict(), indent=2).encode(), 0o600)
         return self.load()

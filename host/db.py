@@ -9,12 +9,13 @@ so an acknowledged save survives even a power cut; bookkeeping commits use
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+from .files import ensure_private
 
 SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -51,18 +52,11 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
-def _create_private(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
-
-
 class Database:
     """One connection, serialised by a lock, shared by the host's threads."""
 
     def __init__(self, path: Path, busy_timeout: float = 30.0) -> None:
-        _create_private(path)
+        ensure_private(path)  # SQLite gives its -wal and -shm files the same mode
         self.path = path
         self._lock = threading.RLock()
         self._conn = sqlite3.connect(

@@ -16,6 +16,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from .files import ensure_private
+
 if TYPE_CHECKING:
     import logging
 
@@ -79,12 +81,6 @@ def ready() -> None:
             setup_logging(log_dir, stderr=stderr)
 
 
-def _private_file(path: Path) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
-
-
 def rotate(path: Path, max_bytes: int = 1_000_000, keep: int = 3) -> None:
     """Rotate the log when it is over ``max_bytes``: ``.1`` is the newest old file.
 
@@ -103,7 +99,8 @@ def rotate(path: Path, max_bytes: int = 1_000_000, keep: int = 3) -> None:
     os.replace(path, path.with_name(f"{path.name}.1"))
 
 
-def _level() -> int:
+def level() -> int:
+    """The level named by ``POCKET_COMPANION_LOG_LEVEL`` (INFO when unset or unknown)."""
     import logging
 
     level = logging.getLevelName(os.environ.get(LOG_LEVEL_ENV, "INFO").upper())
@@ -124,10 +121,9 @@ def setup_logging(log_dir: Path, *, stderr: bool = True) -> Path:
     """Configure the root logger once; return the log file's path."""
     import logging
 
-    log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = log_dir / "pocket-companion.log"
     rotate(path)
-    _private_file(path)
+    ensure_private(path)
     formatter = _formatter()
     handlers: list[logging.Handler] = [
         logging.FileHandler(path, encoding="utf-8")
@@ -140,5 +136,5 @@ def setup_logging(log_dir: Path, *, stderr: bool = True) -> Path:
     for handler in handlers:
         handler.setFormatter(formatter)
         root.addHandler(handler)
-    root.setLevel(_level())
+    root.setLevel(level())
     return path

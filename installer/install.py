@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
+from pocket_companion.files import atomic_write
+
 from .browsers import BROWSERS, MANIFEST_FILE, Browser, Folder, Place, detect, lookup, targets
 from .launcher import launcher_for
 from .machine import Machine, Scope, app_dir, data_home
 from .manifests import check, check_ids, dumps, render
-from .receipt import Entry, InstallError, Receipt, atomic_write, digest
+from .receipt import Entry, InstallError, Receipt, digest
 from .registry import RegKey
 
 
