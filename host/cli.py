@@ -14,31 +14,23 @@ from collections.abc import Callable
 from typing import Any
 
 from . import __version__
-from .actions import Context, Later
+from .actions import ACTIONS, Context, Later
 from .caller import Caller
 from .config import data_dir
 from .core import Companion
-from .dispatch import Call, parse
-from .dispatch import run as run_call
-from .errors import CompanionError
+from .dispatch import as_error
 from .logs import setup_logging
+from .params import Params
 
 Data = dict[str, Any]
 
 
-def call(companion: Companion, action: str, params: Data) -> Data:
-    """Run one action as the host would; raise its error as a CompanionError."""
-    parsed: Call = parse(json.dumps({"id": 0, "action": action, "params": params}).encode())
+def call(companion: Companion, name: str, params: Data) -> Data:
+    """Run one action's own handler, as the host does; its errors propagate."""
+    action = ACTIONS[name]
     ctx = Context(Caller("cli", ""), _progress, threading.Event(), lambda: 0)
-    reply = run_call(parsed, companion, ctx)
-    if isinstance(reply, Later):
-        reply = reply.run()
-    if not reply["ok"]:
-        error = CompanionError(reply["error"]["message"])
-        error.code = reply["error"]["code"]
-        raise error
-    data: Data = reply["data"]
-    return data
+    result = action.handler(companion, Params(params, action.params), ctx)
+    return result.run() if isinstance(result, Later) else result
 
 
 def _progress(stage: str, data: Data) -> None:
@@ -150,8 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(home / "logs", stderr=False)
     try:
         result = args.func(Companion(home), args)
-    except CompanionError as exc:
-        print(f"pocket-companion: {exc.message}", file=sys.stderr)
+    except Exception as exc:
+        print(f"pocket-companion: {as_error(exc, args.command).message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("pocket-companion: interrupted", file=sys.stderr)

@@ -122,32 +122,3 @@ class KeyringTokenStore:
         if self.get(account) is not None:
             self._call("delete_password", account)
 
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m pocket_companion.keychain get|set|delete ACCOUNT``: the keychain helper.
-
-    The host runs this in a short-lived process (see :mod:`.keyhelper`). A token to
-    store comes on stdin, never in the arguments; the answer is one JSON line.
-    """
-    import json
-
-    op, account = (argv if argv is not None else sys.argv[1:])[:2]
-    store = KeyringTokenStore()
-    answer: dict[str, Any] = {}
-    try:
-        if op == "get":
-            answer["token"] = store.get(account)
-        elif op == "set":
-            store.set(account, sys.stdin.readline().rstrip("\n"))
-        elif op == "delete":
-            store.delete(account)
-        else:
-            raise ValueError(f"unknown operation {op!r}")
-    except SecureStorageUnavailable as exc:
-        answer = {"error": exc.message}
-    print(json.dumps(answer), flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

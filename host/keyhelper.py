@@ -2,7 +2,7 @@
 
 keyring and what stands behind it (on Linux the Secret Service over D-Bus, with its
 crypto libraries) take about 15 MB and 60 ms to load. The host is long-lived and
-started cold for single saves, so it asks ``python -m pocket_companion.keychain``
+started cold for single saves, so it asks ``python -m pocket_companion.keychain_child``
 instead: the token read starts as soon as a save is committed and runs beside the
 host's own work (loading requests), the host never holds keyring's memory, and a
 backend that prompts on stdin meets the helper's own empty stdin, not the browser's pipe.
@@ -40,7 +40,7 @@ class HelperTokenStore:
 
         no_window = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # no console flash on Windows
         return subprocess.Popen(
-            [sys.executable, "-m", "pocket_companion.keychain", op, account],
+            [sys.executable, "-m", "pocket_companion.keychain_child", op, account],
             stdin=subprocess.PIPE if token_follows else subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
             creationflags=no_window)
