@@ -33,6 +33,7 @@ that id (as a mouse click would), ``close`` closes the window as its close butto
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import os
@@ -42,7 +43,8 @@ import time
 from typing import IO, Any, NoReturn
 from urllib.parse import urlsplit
 
-from .logs import LOG_LEVEL_ENV
+from .logs import level
+from .stdio import claim_protocol_pipes
 from .window import SCRIPT_ENV, STATUS_PREFIX, display_available
 
 log = logging.getLogger("pocket_companion.login_window")
@@ -189,21 +191,12 @@ class LoginWindow:
 
 
 def _claim_stdio() -> tuple[IO[str], IO[str]]:
-    """fd 1 carries only the result, fd 0 only the parent's commands; neither is inherited
-    by what the window starts (a browser for a foreign link, Qt's helper processes)."""
-    control = os.fdopen(os.dup(0), "r", encoding="utf-8")
-    result = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    return control, result
-
-
-def _level() -> int:
-    level = logging.getLevelName(os.environ.get(LOG_LEVEL_ENV, "INFO").upper())
-    return level if isinstance(level, int) else logging.INFO
+    """The parent's commands and the result travel on private copies of fds 0 and 1, as
+    the host's frames do; neither is inherited by what the window starts (a browser for a
+    foreign link, Qt's helper processes), and stray output goes to stderr."""
+    reader, writer = claim_protocol_pipes()
+    return (io.TextIOWrapper(io.BufferedReader(reader), encoding="utf-8"),
+            io.TextIOWrapper(io.BufferedWriter(writer), encoding="utf-8"))
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
@@ -213,7 +206,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     parser.add_argument("--redirect", required=True, help="the redirect URI (a prefix)")
     args = parser.parse_args(argv)
     control, out = _claim_stdio()
-    logging.basicConfig(stream=sys.stderr, level=_level(),
+    logging.basicConfig(stream=sys.stderr, level=level(),
                         format="%(name)s %(levelname)s: %(message)s")
     window = LoginWindow(args.url, args.redirect)
     try:
