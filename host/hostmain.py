@@ -23,7 +23,7 @@ from .caller import Caller, check_allowed, identify
 from .config import data_dir
 from .core import Companion, Deps
 from .dispatch import Call, Reply, RequestError, fail, parse, run
-from .errors import CompanionError, ReplyTooLarge
+from .errors import CompanionError, InvalidFrame, ReplyTooLarge
 from .keyhelper import HelperTokenStore
 from .logs import configure, get_logger, ready
 from .stdio import claim_protocol_pipes
@@ -74,7 +74,7 @@ class Host:
                 body = framing.read_frame(self.reader)
             except framing.StreamError as exc:
                 log.error("stopping: the input stream is broken: %s", exc)
-                self.send(fail(None, framing_error(exc)))
+                self.send(fail(None, InvalidFrame(str(exc))))
                 self.close()
                 return 1
             if body is None:
@@ -195,12 +195,6 @@ class Host:
             thread.join(timeout=5)
         if "network" in self.__dict__:
             self.network.shutdown(wait=True)
-
-
-def framing_error(exc: framing.StreamError) -> CompanionError:
-    from .errors import InvalidFrame
-
-    return InvalidFrame(str(exc))
 
 
 def main() -> int:

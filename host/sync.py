@@ -83,6 +83,8 @@ class Syncer:
 
     def prepare(self) -> None:
         """A sync follows soon: have the token read meanwhile, if it is not at hand."""
+        if self._cached is not None and self._cached[0][1] == self.config.stamp():
+            return  # the config is unchanged since the token was read: nothing to do
         settings = self.config.load()
         if not settings.username or self.held_for()[0]:
             return
