@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import compileall
 import platform
 import sys
 import tempfile
@@ -29,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="tiny sizes: checks that every benchmark still runs (CI)")
     args = parser.parse_args(argv)
     sizes = cases.TINY if args.tiny else cases.FULL
+    for package in setup.PACKAGES:  # as `pip install` leaves them: byte-compiled
+        compileall.compile_dir(package, quiet=1)
     with tempfile.TemporaryDirectory() as name, FakePocket(user_limit=10**9,
                                                            key_limit=10**9) as fake:
         tmp = Path(name)

@@ -13,6 +13,7 @@ from pocket_companion.store import NewItem, Store
 from tests.fakepocket import FakePocket
 
 REPO = Path(__file__).resolve().parents[1]
+PACKAGES = (REPO / "host", REPO / "installer")
 
 
 def _secret_service() -> bool:

@@ -13,27 +13,32 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
-import uuid
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
+from functools import cache
+from typing import NamedTuple
 
 from .service import Change, ChangeResult
 from .store import ADD, Store
 
 LEASE_SECONDS = 120.0
-_HOSTNAME = socket.gethostname()
+
+
+@cache
+def _hostname() -> str:
+    import socket  # loaded only when a sync claims work
+
+    return socket.gethostname()
 
 
 def new_owner() -> str:
-    return f"{_HOSTNAME}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"{_hostname()}:{os.getpid()}:{os.urandom(4).hex()}"
 
 
 def _owner_alive(owner: str) -> bool:
     host, _, rest = owner.partition(":")
     pid_text = rest.partition(":")[0]
-    if host != _HOSTNAME or not pid_text.isdigit():
+    if host != _hostname() or not pid_text.isdigit():
         return True
     try:
         os.kill(int(pid_text), 0)
@@ -44,8 +49,7 @@ def _owner_alive(owner: str) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class Claimed:
+class Claimed(NamedTuple):
     seq: int
     item: int
     change: Change

@@ -120,17 +120,14 @@ class PocketClient:
         self.base_url = base_url.rstrip("/")
         self.consumer_key = consumer_key
         self.timeout = timeout
-        self._session_factory = session_factory
-        self._session: requests.Session | None = None
+        register_secret(consumer_key)
+        self._session = session_factory()  # loads the HTTP stack now, not at the first call
+        _pin_environment(self._session, self.base_url)
         self._clock = clock
         self._last_used = 0.0
-        register_secret(consumer_key)
 
     def _session_now(self) -> requests.Session:
-        if self._session is None:
-            self._session = self._session_factory()
-            _pin_environment(self._session, self.base_url)
-        elif self._clock() - self._last_used > IDLE_RECONNECT:
+        if self._clock() - self._last_used > IDLE_RECONNECT:
             self._session.close()  # drop kept-alive connections the server may have closed
         return self._session
 

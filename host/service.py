@@ -8,12 +8,10 @@ four operations. Adapters raise the typed errors of :mod:`.errors`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One queued change: ``add`` (url, title, tags) or a modify op on ``remote_id``."""
 
     op: str
@@ -24,31 +22,33 @@ class Change:
     time: int = 0
 
 
-@dataclass(frozen=True)
-class ChangeResult:
+class ChangeResult(NamedTuple):
     ok: bool
     remote_id: str | None = None
     error: str | None = None
 
 
-@dataclass(frozen=True)
-class RemoteItem:
+class RemoteItem(NamedTuple):
     remote_id: str
     url: str
 
 
-@dataclass(frozen=True)
-class LoginTicket:
+class LoginTicket(NamedTuple):
     """Step one of a login: where to send the user, and what to exchange afterwards."""
 
     authorize_url: str
-    request_token: str = field(repr=False)
+    request_token: str
+
+    def __repr__(self) -> str:
+        return f"LoginTicket(authorize_url={self.authorize_url!r})"
 
 
-@dataclass(frozen=True)
-class Grant:
+class Grant(NamedTuple):
     username: str
-    token: str = field(repr=False)
+    token: str
+
+    def __repr__(self) -> str:
+        return f"Grant(username={self.username!r})"
 
 
 class ReadingService(Protocol):

@@ -12,9 +12,9 @@ import json
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from .db import Database
 from .errors import NotFound
@@ -26,15 +26,13 @@ TAG_OPS = frozenset({"tags_add", "tags_remove", "tags_replace", "tags_clear"})
 MODIFY_OPS = frozenset({"archive", "readd", "favorite", "unfavorite", "delete"}) | TAG_OPS
 
 
-@dataclass(frozen=True)
-class NewItem:
+class NewItem(NamedTuple):
     url: str
     title: str = ""
     tags: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     id: int
     url: str
     title: str

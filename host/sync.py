@@ -73,10 +73,10 @@ class Syncer:
             raise RateLimited(f"the server asked to wait; retry in {held:.0f} s", held)
         if held and (reason == "rate_limited" or not (force or retry_now)):
             return 0
+        service = self.service_factory(settings)  # loads the HTTP stack while the token is read
         token = self._token(settings)
         with self._lock:
-            synced = self._push_all(self.service_factory(settings), token, settings,
-                                    force or retry_now)
+            synced = self._push_all(service, token, settings, force or retry_now)
         if held:
             self._hold(0.0, "")
         return synced
