@@ -17,8 +17,10 @@ from . import __version__
 from .actions import ACTIONS, Context, Later
 from .caller import Caller
 from .config import data_dir
-from .core import Companion
+from .core import Companion, Deps
 from .dispatch import as_error
+from .keyagent import TokenCache
+from .keychain import KeyringTokenStore
 from .logs import setup_logging
 from .params import Params
 
@@ -141,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     home = data_dir()
     setup_logging(home / "logs", stderr=False)
     try:
-        result = args.func(Companion(home), args)
+        tokens = KeyringTokenStore(cache=TokenCache.from_env())
+        result = args.func(Companion(home, Deps(tokens=tokens)), args)
     except Exception as exc:
         print(f"pocket-companion: {as_error(exc, args.command).message}", file=sys.stderr)
         return 1

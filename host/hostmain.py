@@ -24,6 +24,7 @@ from .config import data_dir
 from .core import Companion, Deps
 from .dispatch import Call, Reply, RequestError, fail, parse, run
 from .errors import CompanionError, InvalidFrame, ReplyTooLarge
+from .keyagent import TokenCache
 from .keyhelper import HelperTokenStore
 from .logs import configure, get_logger, ready
 from .stdio import claim_protocol_pipes
@@ -202,7 +203,7 @@ def main() -> int:
     home = data_dir()
     configure(home / "logs")
     caller = identify(sys.argv[1:])
-    companion = Companion(home, Deps(tokens=HelperTokenStore()))
+    companion = Companion(home, Deps(tokens=HelperTokenStore(TokenCache.from_env())))
     host = Host(reader, framing.FrameWriter(out), companion, caller)
     return host.serve()
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import SecureStorageUnavailable
 from .logs import get_logger, register_secret
+
+if TYPE_CHECKING:
+    from .keyagent import TokenCache
 
 SERVICE = "pocket-companion"
 _NONE = ("keyring.backends.fail", "keyring.backends.null")
@@ -78,10 +81,14 @@ def _load_backend() -> Any:
 
 
 class KeyringTokenStore:
-    """The platform keychain, chosen by keyring (``PYTHON_KEYRING_BACKEND`` honoured)."""
+    """The platform keychain, chosen by keyring (``PYTHON_KEYRING_BACKEND`` honoured).
 
-    def __init__(self, service: str = SERVICE) -> None:
-        self.service = service
+    With a ``cache`` (:mod:`.keyagent`), reads are served from it when it has the token,
+    fresh reads are handed to it, and every write or delete makes it forget the old token.
+    """
+
+    def __init__(self, service: str = SERVICE, cache: TokenCache | None = None) -> None:
+        self.service, self.cache = service, cache
         self._backend: Any = None
 
     def backend(self) -> Any:
@@ -106,19 +113,31 @@ class KeyringTokenStore:
             log.warning("keyring %s failed: %s", method, type(exc).__name__)
             raise SecureStorageUnavailable(f"{_FIX} ({type(exc).__name__})") from None
 
-    def prefetch(self, account: str) -> None:
-        return None  # reads are quick in this process
-
-    def get(self, account: str) -> str | None:
+    def _read(self, account: str) -> str | None:
         token = self._call("get_password", account)
         register_secret(token)
         return token if isinstance(token, str) and token else None
 
+    def prefetch(self, account: str) -> None:
+        return None  # reads are quick in this process
+
+    def get(self, account: str) -> str | None:
+        token = self.cache.get(account) if self.cache else None
+        if token is None:
+            token = self._read(account)
+            if token is not None and self.cache:
+                self.cache.put(account, token)
+        register_secret(token)
+        return token
+
     def set(self, account: str, token: str) -> None:
         register_secret(token)
         self._call("set_password", account, token)
+        if self.cache:
+            self.cache.forget(account)
 
     def delete(self, account: str) -> None:
-        if self.get(account) is not None:
+        if self.cache:
+            self.cache.forget(account)
+        if self._read(account) is not None:
             self._call("delete_password", account)
-

@@ -13,12 +13,13 @@ import sys
 from typing import Any
 
 from .errors import SecureStorageUnavailable
+from .keyagent import TokenCache
 from .keychain import KeyringTokenStore
 from .stdio import claim_protocol_pipes
 
 
 def answer(op: str, account: str, token_in: bytes) -> dict[str, Any]:
-    store = KeyringTokenStore()
+    store = KeyringTokenStore(cache=TokenCache.from_env())
     try:
         if op == "get":
             return {"token": store.get(account)}

@@ -6,6 +6,8 @@ started cold for single saves, so it asks ``python -m pocket_companion.keychain_
 instead: the token read starts as soon as a save is committed and runs beside the
 host's own work (loading requests), the host never holds keyring's memory, and a
 backend that prompts on stdin meets the helper's own empty stdin, not the browser's pipe.
+Where the token cache (:mod:`.keyagent`) runs, a cold host asks it first and starts no
+helper at all; the helper hands each fresh read to it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from .logs import get_logger, register_secret
 if TYPE_CHECKING:
     import subprocess
 
+    from .keyagent import TokenCache
+
 log = get_logger(__name__)
 TIMEOUT = 120.0  # a locked keychain may wait for the person to type a password
 FRESH = 10.0  # a prefetched read older than this is not trusted
@@ -30,8 +34,9 @@ FRESH = 10.0  # a prefetched read older than this is not trusted
 class HelperTokenStore:
     """A :class:`~.keychain.TokenStore` whose work happens in the helper process."""
 
-    def __init__(self) -> None:
-        self._reads: dict[str, tuple[float, subprocess.Popen[str]]] = {}
+    def __init__(self, cache: TokenCache | None = None) -> None:
+        self.cache = cache  # the helper finds the same one: both read the environment
+        self._reads: dict[str, tuple[float, subprocess.Popen[str] | str]] = {}
         self._lock = threading.Lock()
 
     @staticmethod
@@ -66,20 +71,31 @@ class HelperTokenStore:
             raise SecureStorageUnavailable(str(answer["error"]))
         return answer
 
+    def _cached(self, account: str) -> str | None:
+        token = self.cache.get(account) if self.cache else None
+        register_secret(token)
+        return token
+
     def prefetch(self, account: str) -> None:
-        """Start reading the token now; :meth:`get` collects it."""
+        """Start reading the token now (the cache answers at once); :meth:`get` collects it."""
         with self._lock:
             if account not in self._reads:
-                self._reads[account] = (time.monotonic(), self._start("get", account))
+                read = self._cached(account) or self._start("get", account)
+                self._reads[account] = (time.monotonic(), read)
 
     def get(self, account: str) -> str | None:
         with self._lock:
-            started, proc = self._reads.pop(account, (0.0, None))
-        if proc is not None and time.monotonic() - started > FRESH:
-            proc.kill()  # read too long ago: the token may have changed since
-            proc.communicate()
-            proc = None
-        token = self._answer(proc or self._start("get", account)).get("token")
+            started, read = self._reads.pop(account, (0.0, None))
+        if read is not None and time.monotonic() - started > FRESH:
+            if not isinstance(read, str):
+                read.kill()
+                read.communicate()
+            read = None  # read too long ago: the token may have changed since
+        if read is None:
+            read = self._cached(account) or self._start("get", account)
+        if isinstance(read, str):
+            return read
+        token = self._answer(read).get("token")
         register_secret(token if isinstance(token, str) else None)
         return token if isinstance(token, str) and token else None
 

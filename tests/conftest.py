@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,6 +13,7 @@ import keyring
 import pytest
 from pocket_companion.config import Settings
 from pocket_companion.core import Companion, Deps
+from pocket_companion.keyagent import TokenCache
 from pocket_companion.keychain import KeyringTokenStore
 from pocket_companion.pocket import PocketClient
 from pocket_companion.pocket_service import PocketService
@@ -31,12 +34,21 @@ def need(condition: bool, reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("POCKET_BASE_URL", "POCKET_CONSUMER_KEY", "BROWSER"):
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    for name in ("POCKET_BASE_URL", "POCKET_CONSUMER_KEY", "BROWSER",
+                 "POCKET_COMPANION_TOKEN_CACHE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("POCKET_COMPANION_HOME", str(tmp_path / "home"))
     # Never the user's keychain: tests choose a test backend or a private Secret Service.
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    # A runtime folder of the test's own (short, as socket addresses must be), so token
+    # caches (keyagent) never cross tests.
+    runtime = Path(tempfile.mkdtemp(prefix="pc-run-"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    yield
+    for path in runtime.glob("pocket-companion/*.sock"):
+        TokenCache(path, 1.0).forget()  # an agent holding nothing exits
+    shutil.rmtree(runtime, ignore_errors=True)
 
 
 @pytest.fixture
