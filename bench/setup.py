@@ -7,6 +7,7 @@ from pathlib import Path
 
 import keyring
 from pocket_companion.config import Config
+from pocket_companion.keyagent import TokenCache
 from pocket_companion.keychain import KeyringTokenStore
 from pocket_companion.store import NewItem, Store
 
@@ -25,6 +26,19 @@ def _secret_service() -> bool:
         return bool(Keyring.priority > 0)
     except Exception:
         return False
+
+
+def private_runtime(tmp: Path) -> Path:
+    """A runtime folder of the run's own (hosts keep their token cache there)."""
+    runtime = tmp / "run"
+    runtime.mkdir(mode=0o700)
+    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+    return runtime
+
+
+def stop_token_caches(runtime: Path) -> None:
+    for path in runtime.glob("pocket-companion/*.sock"):
+        TokenCache(path, 1.0).forget()  # an agent holding nothing exits
 
 
 def keychain_env(tmp: Path) -> tuple[dict[str, str], str]:
@@ -51,14 +65,14 @@ def account_home(tmp: Path, fake: FakePocket, name: str) -> tuple[Path, str]:
     token = fake.issue_token()
     settings = Config(home).update(server=fake.base_url, consumer_key=fake.CONSUMER_KEY,
                                    username=fake.username)
-    KeyringTokenStore().set(settings.keychain_name, token)
+    KeyringTokenStore(cache=TokenCache.from_env()).set(settings.keychain_name, token)
     return home, token
 
 
 def forget_account(home: Path) -> None:
     settings = Config(home).load()
     if settings.username:
-        KeyringTokenStore().delete(settings.keychain_name)
+        KeyringTokenStore(cache=TokenCache.from_env()).delete(settings.keychain_name)
 
 
 def fill(home: Path, count: int) -> list[str]:
