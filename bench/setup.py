@@ -38,7 +38,7 @@ def private_runtime(tmp: Path) -> Path:
 
 def stop_token_caches(runtime: Path) -> None:
     for path in runtime.glob("pocket-companion/*.sock"):
-        TokenCache(path, 1.0).forget()  # an agent holding nothing exits
+        TokenCache(str(path), 1.0).forget()  # an agent holding nothing exits
 
 
 def keychain_env(tmp: Path) -> tuple[dict[str, str], str]:

@@ -10,27 +10,31 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .caller import Caller
 from .errors import CompanionError, InvalidParams
 from .params import Params, parse_tags
+from .records import Record
 
+TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
 if TYPE_CHECKING:  # the store (and sqlite3) loads when a handler first needs it
+    from typing import Any
+
     from .core import Companion
     from .store import Item, NewItem
+
+    Data = dict[str, Any]
 
 MAX_BATCH = 1000
 MAX_BATCH_URL_BYTES = 512 * 1024
 LIST_BUDGET = 900_000  # bytes of items per list page, well under the 1 MiB reply limit
-Data = dict[str, Any]
 
 
-class Later(NamedTuple):
+class Later(Record):
     run: Callable[[], Data]
 
 
-class Context(NamedTuple):
+class Context(Record):
     caller: Caller
     progress: Callable[[str, Data], None]
     cancel: threading.Event
@@ -40,7 +44,7 @@ class Context(NamedTuple):
 Handler = Callable[["Companion", Params, Context], "Data | Later"]
 
 
-class Action(NamedTuple):
+class Action(Record):
     handler: Handler
     params: frozenset[str] = frozenset()
     # "inline": runs on the reader thread (a returned Later runs on the network thread);

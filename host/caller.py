@@ -12,9 +12,13 @@ from __future__ import annotations
 import json
 import os
 from functools import lru_cache
-from typing import Any, NamedTuple
 
 from .errors import ForbiddenCaller
+from .records import Record
+
+TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 HOST_NAME = "pocket_companion"
 
@@ -28,7 +32,7 @@ def host_manifest() -> dict[str, Any]:
     return manifest
 
 
-class Caller(NamedTuple):
+class Caller(Record):
     browser: str  # "chromium", "firefox" or "unknown"
     identity: str  # origin, add-on id, or "" when unknown
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
-from typing import NamedTuple
 
 from .errors import InvalidParams
 from .files import atomic_write
+from .records import Record
+
+TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 HOME_ENV = "POCKET_COMPANION_HOME"
 SERVER_ENV = "POCKET_BASE_URL"
@@ -24,17 +27,24 @@ APP_NAME = "pocket-companion"
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
-def data_dir() -> Path:
-    """The data folder, created 0700 if missing."""
+def data_folder() -> str:
+    """The data folder, created 0700 if missing (a string: pathlib is not loaded at start-up)."""
     override = os.environ.get(HOME_ENV)
     if override:
-        path = Path(override).expanduser()
+        path = os.path.expanduser(override)
     else:
         from platformdirs import user_data_dir
 
-        path = Path(user_data_dir(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = user_data_dir(APP_NAME, appauthor=False)
+    os.makedirs(path, mode=0o700, exist_ok=True)
     return path
+
+
+def data_dir() -> Path:
+    """:func:`data_folder` as a :class:`~pathlib.Path`."""
+    from pathlib import Path
+
+    return Path(data_folder())
 
 
 def check_server(url: str) -> str:
@@ -52,7 +62,7 @@ def check_server(url: str) -> str:
     )
 
 
-class Settings(NamedTuple):
+class Settings(Record):
     server: str = DEFAULT_SERVER
     consumer_key: str | None = None
     username: str | None = None
@@ -72,12 +82,13 @@ class Settings(NamedTuple):
 class Config:
     """``config.json`` in the data folder, with environment overrides applied on read."""
 
-    def __init__(self, home: Path) -> None:
-        self.path = home / "config.json"
+    def __init__(self, home: str | os.PathLike[str]) -> None:
+        self.path = os.path.join(home, "config.json")
 
     def _stored(self) -> Settings:
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            with open(self.path, encoding="utf-8") as handle:
+                raw = json.load(handle)
         except FileNotFoundError:
             return Settings()
         except (OSError, ValueError):
@@ -90,7 +101,7 @@ class Config:
     def stamp(self) -> int:
         """Changes whenever the stored config is written (a login, a logout)."""
         try:
-            return self.path.stat().st_mtime_ns
+            return os.stat(self.path).st_mtime_ns
         except FileNotFoundError:
             return 0
 

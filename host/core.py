@@ -7,23 +7,28 @@ the defaults are the real ones. The SQLite store is opened on first use so that
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
 from functools import cached_property
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import PROTOCOL_VERSION, __version__
 from .config import Config, Settings, check_server
 from .errors import CompanionError, InvalidParams, NotFound
-from .keychain import KeyringTokenStore, TokenStore
+from .keychain import KeyringTokenStore
 from .logs import get_logger
-from .openers import Opener, SystemBrowser
+from .openers import SystemBrowser
+from .records import Record
 from .window import EmbeddedWindow
 
+TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
 if TYPE_CHECKING:
+    from typing import Any
+
+    from .keychain import TokenStore
     from .oauth import Progress
+    from .openers import Opener
     from .service import ReadingService
     from .store import Item, NewItem, Store
     from .sync import ServiceFactory, Syncer
@@ -58,13 +63,13 @@ class Deps:
         self.opener: Opener = opener or EmbeddedWindow(self.browser)
 
 
-class SaveOutcome(NamedTuple):
+class SaveOutcome(Record):
     items: list[Item]
     warning: CompanionError | None
 
 
 class Companion:
-    def __init__(self, home: Path, deps: Deps | None = None) -> None:
+    def __init__(self, home: str | os.PathLike[str], deps: Deps | None = None) -> None:
         self.home = home
         self.deps = deps or Deps()
         self.config = Config(home)
@@ -72,9 +77,11 @@ class Companion:
 
     @cached_property
     def store(self) -> Store:
+        from pathlib import Path  # loaded by the store anyway; not at start-up
+
         from .store import Store
 
-        return Store(self.home / "reading-list.sqlite3", self.deps.clock)
+        return Store(Path(self.home, "reading-list.sqlite3"), self.deps.clock)
 
     @cached_property
     def syncer(self) -> Syncer:

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import json
 import math
-from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .actions import ACTIONS, Action, Context, Later
 from .errors import CompanionError, InternalError, InvalidFrame, InvalidRequest, UnknownAction
 from .logs import get_logger
 from .params import Params
+from .records import Record
 
+TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
 if TYPE_CHECKING:
+    from typing import Any
+
     from .core import Companion
 
+    Reply = dict[str, Any]
+
 log = get_logger(__name__)
-Reply = dict[str, Any]
 MAX_ID_CHARS = 256
 
 
@@ -31,7 +35,7 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-class Call(NamedTuple):
+class Call(Record):
     request_id: Any
     name: str
     action: Action

@@ -10,17 +10,19 @@ from __future__ import annotations
 import json
 import struct
 import threading
-from typing import Any, BinaryIO, Protocol
 
 from .errors import ReplyTooLarge
+
+TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO, Protocol
+
+    class RawReader(Protocol):
+        def read(self, size: int = -1, /) -> bytes | None: ...
 
 MAX_OUT = 1024 * 1024
 DEFAULT_MAX_IN = 64 * 1024 * 1024
 _HEADER = struct.Struct("=I")
-
-
-class RawReader(Protocol):
-    def read(self, size: int = -1, /) -> bytes | None: ...
 
 
 class StreamError(Exception):

@@ -11,26 +11,30 @@ reason.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import threading
 import time
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
 
 from . import framing
 from .actions import Context, Later
 from .caller import Caller, check_allowed, identify
-from .config import data_dir
+from .config import data_folder
 from .core import Companion, Deps
-from .dispatch import Call, Reply, RequestError, fail, parse, run
+from .dispatch import Call, RequestError, fail, parse, run
 from .errors import CompanionError, InvalidFrame, ReplyTooLarge
 from .keyagent import TokenCache
 from .keyhelper import HelperTokenStore
 from .logs import configure, get_logger, ready
 from .stdio import claim_protocol_pipes
 
+TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
+    from typing import Any
+
+    from .dispatch import Reply
 
 log = get_logger("pocket_companion.host")
 STARTUP_SYNC_DELAY = 0.5
@@ -200,8 +204,8 @@ class Host:
 
 def main() -> int:
     reader, out = claim_protocol_pipes()
-    home = data_dir()
-    configure(home / "logs")
+    home = data_folder()
+    configure(os.path.join(home, "logs"))
     caller = identify(sys.argv[1:])
     companion = Companion(home, Deps(tokens=HelperTokenStore(TokenCache.from_env())))
     host = Host(reader, framing.FrameWriter(out), companion, caller)

@@ -24,11 +24,11 @@ import json
 import os
 import sys
 import time
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
 if TYPE_CHECKING:
     import socket
+    from typing import Any
 
 DEFAULT_SECONDS = 600.0
 _PLATFORMS = ("linux", "freebsd", "openbsd", "netbsd")
@@ -72,7 +72,7 @@ def _read_line(conn: socket.socket) -> bytes:
 class TokenCache:
     """The client side: ask the agent, hand it fresh reads, make it forget."""
 
-    def __init__(self, path: Path, seconds: float) -> None:
+    def __init__(self, path: str, seconds: float) -> None:
         self.path, self.seconds = path, seconds
 
     @classmethod
@@ -85,7 +85,7 @@ class TokenCache:
             return None
         backend = os.environ.get("PYTHON_KEYRING_BACKEND", "")
         name = f"agent-{hash_text(backend)}.sock" if backend else "agent.sock"
-        path = Path(runtime, "pocket-companion", name)
+        path = os.path.join(runtime, "pocket-companion", name)
         return cls(path, seconds) if len(os.fsencode(path)) < _PATH_LIMIT else None
 
     def _ask(self, request: dict[str, Any]) -> dict[str, Any] | None:
@@ -95,7 +95,7 @@ class TokenCache:
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
                 conn.settimeout(_CLIENT_TIMEOUT)
-                conn.connect(str(self.path))
+                conn.connect(self.path)
                 conn.sendall(json.dumps(request).encode() + b"\n")
                 answer = json.loads(_read_line(conn))
         except (OSError, ValueError):
@@ -118,7 +118,7 @@ class TokenCache:
         import subprocess
 
         proc = subprocess.Popen(
-            [sys.executable, "-m", "pocket_companion.keyagent", str(self.path), str(self.seconds)],
+            [sys.executable, "-m", "pocket_companion.keyagent", self.path, str(self.seconds)],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True, cwd="/")
         assert proc.stdin is not None
@@ -191,23 +191,25 @@ def _same_user(conn: socket.socket) -> bool:
     return bool(uid == os.getuid())
 
 
-def _bind(path: Path) -> socket.socket | None:
+def _bind(path: str) -> socket.socket | None:
     """Listen at ``path``; None when a live agent already does (a stale socket is replaced)."""
     import socket
 
-    path.parent.mkdir(mode=0o700, exist_ok=True)
-    os.chmod(path.parent, 0o700)
+    folder = os.path.dirname(path)
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    os.chmod(folder, 0o700)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     old_umask = os.umask(0o177)
     try:
         try:
-            server.bind(str(path))
+            server.bind(path)
         except OSError:
             if TokenCache(path, 1.0)._ask({"op": "ping"}) is not None:
                 server.close()
                 return None
-            path.unlink(missing_ok=True)
-            server.bind(str(path))
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+            server.bind(path)
     finally:
         os.umask(old_umask)
     server.listen(16)
@@ -215,7 +217,7 @@ def _bind(path: Path) -> socket.socket | None:
 
 
 def main(argv: list[str]) -> int:
-    path, seconds = Path(argv[0]), float(argv[1])
+    path, seconds = argv[0], float(argv[1])
     entries = json.loads(sys.stdin.buffer.read() or b"{}")
     server = _bind(path)
     if server is None:  # another agent got there first: it takes these entries
@@ -232,7 +234,7 @@ def main(argv: list[str]) -> int:
         server.close()
         with contextlib.suppress(OSError):
             if os.stat(path).st_ino == inode:  # still ours, not a newer agent's
-                path.unlink()
+                os.unlink(path)
     return 0
 
 

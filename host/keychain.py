@@ -11,13 +11,26 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import SecureStorageUnavailable
 from .logs import get_logger, register_secret
 
+TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
 if TYPE_CHECKING:
+    from typing import Any, Protocol
+
     from .keyagent import TokenCache
+
+    class TokenStore(Protocol):
+        def prefetch(self, account: str) -> None:
+            """A hint that :meth:`get` follows soon (a store may start reading now)."""
+
+        def get(self, account: str) -> str | None: ...
+
+        def set(self, account: str, token: str) -> None: ...
+
+        def delete(self, account: str) -> None: ...
+
 
 SERVICE = "pocket-companion"
 _NONE = ("keyring.backends.fail", "keyring.backends.null")
@@ -34,17 +47,6 @@ _PLATFORM_BACKENDS = {
     "darwin": ("keyring.backends.macOS:Keyring",),
     "win32": ("keyring.backends.Windows:WinVaultKeyring",),
 }
-
-
-class TokenStore(Protocol):
-    def prefetch(self, account: str) -> None:
-        """A hint that :meth:`get` follows soon (a store may start reading now)."""
-
-    def get(self, account: str) -> str | None: ...
-
-    def set(self, account: str, token: str) -> None: ...
-
-    def delete(self, account: str) -> None: ...
 
 
 def _refusal(backend: Any) -> str | None:

@@ -16,11 +16,11 @@ import json
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING
 
 from .errors import SecureStorageUnavailable
 from .logs import get_logger, register_secret
 
+TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
 if TYPE_CHECKING:
     import subprocess
 

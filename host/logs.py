@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import os
 import threading
-from pathlib import Path
-from typing import TYPE_CHECKING, cast
 
 from .files import ensure_private
 
+TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
 if TYPE_CHECKING:
     import logging
+    from pathlib import Path
 
 LOG_LEVEL_ENV = "POCKET_COMPANION_LOG_LEVEL"
 _FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
@@ -42,7 +42,7 @@ def redact(text: str) -> str:
     return text
 
 
-_pending: tuple[Path, bool] | None = None
+_pending: tuple[str | os.PathLike[str], bool] | None = None
 _setup_lock = threading.RLock()
 
 
@@ -62,10 +62,10 @@ class _Deferred:
 
 
 def get_logger(name: str) -> logging.Logger:
-    return cast("logging.Logger", _Deferred(name))
+    return _Deferred(name)  # type: ignore[return-value]  # stands in for one
 
 
-def configure(log_dir: Path, *, stderr: bool = True) -> None:
+def configure(log_dir: str | os.PathLike[str], *, stderr: bool = True) -> None:
     """Set logging up at the first log line or at :func:`ready`, whichever comes first."""
     global _pending
     with _setup_lock:
@@ -117,11 +117,12 @@ def _formatter() -> logging.Formatter:
     return RedactingFormatter(_FORMAT)
 
 
-def setup_logging(log_dir: Path, *, stderr: bool = True) -> Path:
+def setup_logging(log_dir: str | os.PathLike[str], *, stderr: bool = True) -> Path:
     """Configure the root logger once; return the log file's path."""
     import logging
+    from pathlib import Path
 
-    path = log_dir / "pocket-companion.log"
+    path = Path(log_dir, "pocket-companion.log")
     rotate(path)
     ensure_private(path)
     formatter = _formatter()

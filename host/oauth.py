@@ -17,13 +17,15 @@ import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from .errors import CompanionError, LoginCancelled, LoginTimeout
 from .logs import get_logger
-from .openers import LoginPage, Opener
 from .service import Grant, ReadingService
+
+if TYPE_CHECKING:
+    from .openers import LoginPage, Opener
 
 log = get_logger(__name__)
 Progress = Callable[[str, dict[str, Any]], None]

@@ -8,25 +8,28 @@ browser here, a scripted person in tests.
 from __future__ import annotations
 
 import threading
-from typing import Protocol
 
 from .logs import get_logger
 
+TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class LoginPage(Protocol):
+        def shown(self) -> str | None:
+            """Where the page is on screen (``"window"``, ``"browser"``); None while it
+            starts."""
+
+        def outcome(self) -> str | None:
+            """``"closed"`` if the user closed it, ``"redirected"`` if it saw the redirect."""
+
+        def close(self) -> None: ...
+
+    class Opener(Protocol):
+        def open(self, authorize_url: str, redirect_uri: str) -> LoginPage: ...
+
+
 log = get_logger(__name__)
-
-
-class LoginPage(Protocol):
-    def shown(self) -> str | None:
-        """Where the page is on screen (``"window"``, ``"browser"``), None while it starts."""
-
-    def outcome(self) -> str | None:
-        """``"closed"`` if the user closed it, ``"redirected"`` if it saw the redirect."""
-
-    def close(self) -> None: ...
-
-
-class Opener(Protocol):
-    def open(self, authorize_url: str, redirect_uri: str) -> LoginPage: ...
 
 
 class _BrowserTab:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
 
 from .errors import InvalidParams
+
+TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_TAGS = 100
 MAX_TAG_CHARS = 25  # Pocket's own limit

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from .config import Config, Settings
 from .errors import (
@@ -21,11 +22,13 @@ from .errors import (
     RateLimited,
     ServiceUnavailable,
 )
-from .keychain import TokenStore
 from .outbox import Claimed, Outbox
 from .service import ReadingService
 from .store import ADD, Store
 from .urls import url_key
+
+if TYPE_CHECKING:
+    from .keychain import TokenStore
 
 ServiceFactory = Callable[[Settings], ReadingService]
 OFFLINE_HOLD = 30.0

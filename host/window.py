@@ -21,13 +21,16 @@ import json
 import os
 import sys
 import threading
-from typing import IO, TYPE_CHECKING, Any
 
 from .logs import get_logger
-from .openers import LoginPage, Opener, SystemBrowser
+from .openers import SystemBrowser
 
+TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
 if TYPE_CHECKING:
     import subprocess
+    from typing import IO, Any
+
+    from .openers import LoginPage, Opener
 
 log = get_logger(__name__)
 

@@ -47,7 +47,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     yield
     for path in runtime.glob("pocket-companion/*.sock"):
-        TokenCache(path, 1.0).forget()  # an agent holding nothing exits
+        TokenCache(str(path), 1.0).forget()  # an agent holding nothing exits
     shutil.rmtree(runtime, ignore_errors=True)
 
 

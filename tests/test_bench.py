@@ -14,5 +14,6 @@ def test_bench_runs_at_tiny_sizes() -> None:
     assert result.returncode == 0, result.stderr
     table = result.stdout.splitlines()
     assert table[1].startswith("benchmark")
-    names = [line.split("  ")[0] for line in table[3:]]
-    assert len(names) == 9 and any("lookup" in name for name in names)
+    rows = table[3:]
+    assert len(rows) == 10 and any(row.startswith("lookup") for row in rows)
+    assert all(row.split()[-1] in ("met", "MISSED", "-") for row in rows), rows

@@ -31,7 +31,7 @@ def wait_for(check: Callable[[], object], timeout: float = 15.0) -> None:
         time.sleep(0.02)
 
 
-def agents(path: Path) -> list[int]:
+def agents(path: str) -> list[int]:
     """Pids of agent processes serving ``path`` (Linux /proc)."""
     found = []
     for entry in Path("/proc").iterdir():
@@ -39,7 +39,7 @@ def agents(path: Path) -> list[int]:
             argv = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"pocket_companion.keyagent" in argv and str(path).encode() in argv:
+        if b"pocket_companion.keyagent" in argv and path.encode() in argv:
             found.append(int(entry.name))
     return found
 
@@ -82,10 +82,10 @@ def test_a_read_starts_an_agent_that_serves_it_from_memory(cache: TokenCache,
                                                            tmp_path: Path) -> None:
     assert cache.get("a@server") is None and agents(cache.path) == []
     cache.put("a@server", "secret-token-a")
-    wait_for(cache.path.exists)
+    wait_for(Path(cache.path).exists)
     assert cache.get("a@server") == "secret-token-a"
-    assert stat.S_IMODE(cache.path.stat().st_mode) == 0o600
-    assert stat.S_IMODE(cache.path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(Path(cache.path).stat().st_mode) == 0o600
+    assert stat.S_IMODE(Path(cache.path).parent.stat().st_mode) == 0o700
     cache.put("b@server", "secret-token-b")  # the running agent takes it
     assert len(agents(cache.path)) == 1
     cache.forget("a@server")
@@ -96,7 +96,7 @@ def test_a_read_starts_an_agent_that_serves_it_from_memory(cache: TokenCache,
     [pid] = agents(cache.path)
     cache.forget()
     wait_for(lambda: not Path(f"/proc/{pid}").exists() or agents(cache.path) == [])
-    assert not cache.path.exists()
+    assert not Path(cache.path).exists()
 
 
 def test_entries_expire_and_the_agent_leaves(tmp_path: Path,
@@ -105,18 +105,18 @@ def test_entries_expire_and_the_agent_leaves(tmp_path: Path,
     cache = TokenCache.from_env()
     assert cache is not None and cache.seconds == 0.5
     cache.put("a@server", "token")
-    wait_for(cache.path.exists)
+    wait_for(Path(cache.path).exists)
     started = time.monotonic()
-    wait_for(lambda: not cache.path.exists())
+    wait_for(lambda: not Path(cache.path).exists())
     assert time.monotonic() - started < 5
     assert cache.get("a@server") is None
     wait_for(lambda: agents(cache.path) == [])
 
 
 def test_a_stale_socket_is_replaced_and_racing_agents_end_as_one(cache: TokenCache) -> None:
-    cache.path.parent.mkdir(mode=0o700)
+    Path(cache.path).parent.mkdir(mode=0o700)
     with socket.socket(socket.AF_UNIX) as dead:
-        dead.bind(str(cache.path))  # an agent that died without cleaning up
+        dead.bind(cache.path)  # an agent that died without cleaning up
     threads = [threading.Thread(target=cache._start, args=({f"{n}@server": f"token-{n}"},))
                for n in range(3)]
     for thread in threads:
@@ -130,7 +130,7 @@ def test_a_stale_socket_is_replaced_and_racing_agents_end_as_one(cache: TokenCac
 def test_other_users_cannot_reach_it(cache: TokenCache, tmp_path: Path) -> None:
     need(os.getuid() == 0, "needs root to act as another user")
     cache.put("a@server", "token")
-    wait_for(cache.path.exists)
+    wait_for(Path(cache.path).exists)
 
     def as_nobody(action: Callable[[], None]) -> int:
         pid = os.fork()
@@ -174,7 +174,7 @@ def test_off_where_it_is_not_wanted_or_not_safe(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     runtime = Path(os.environ["XDG_RUNTIME_DIR"])
     default = TokenCache.from_env()
-    assert default is not None and default.path.parent == runtime / "pocket-companion"
+    assert default is not None and Path(default.path).parent == runtime / "pocket-companion"
     assert default.seconds == 600.0
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.SecretService.Keyring")
     other = TokenCache.from_env()
