@@ -70,15 +70,24 @@ def _briefs(entries: list[NewItem], ids: list[int], items: list[Item]) -> list[D
             for entry, item_id in zip(entries, ids, strict=True)]
 
 
-def _entry(raw: Any) -> NewItem:
+def _entries(raws: list[Any]) -> list[NewItem | CompanionError]:
+    """Each raw item checked: the entry to save, or why it cannot be saved."""
     from .store import NewItem
+    from .urls import clean  # urllib.parse loads only when a URL comes in
 
-    if not isinstance(raw, dict):
-        raise InvalidParams("each item must be an object {url, title?, tags?}")
-    params = Params(raw, ("url", "title", "tags"))
-    from .urls import clean_url  # urllib.parse loads only when a URL comes in
-
-    return NewItem(clean_url(params.required("url")), params.title(), tuple(params.tags()))
+    checked: list[NewItem | CompanionError] = []
+    for raw in raws:
+        try:
+            if not isinstance(raw, dict):
+                raise InvalidParams("each item must be an object {url, title?, tags?}")
+            params = Params(raw, ("url", "title", "tags"))
+            url, key = clean(params.required("url"))
+            title = params.title() if "title" in raw else ""  # most come without
+            tags = tuple(params.tags()) if "tags" in raw else ()
+            checked.append(NewItem(url, title, tags, key))
+        except CompanionError as exc:
+            checked.append(exc)
+    return checked
 
 
 def hello(c: Companion, p: Params, ctx: Context) -> Data:
@@ -90,7 +99,10 @@ def status(c: Companion, p: Params, ctx: Context) -> Data:
 
 
 def save(c: Companion, p: Params, ctx: Context) -> Later:
-    entries = [_entry(p.raw)]
+    [entry] = _entries([p.raw])
+    if isinstance(entry, CompanionError):
+        raise entry
+    entries = [entry]
     ids = c.commit(entries)
 
     def finish() -> Data:
@@ -111,14 +123,9 @@ def _batch(p: Params) -> list[Any]:
 
 
 def save_many(c: Companion, p: Params, ctx: Context) -> Later:
-    results: list[Data | None] = []
-    entries: list[NewItem] = []
-    for raw in _batch(p):
-        try:
-            entries.append(_entry(raw))
-            results.append(None)
-        except CompanionError as exc:
-            results.append({"error": exc.to_dict()})
+    checked = _entries(_batch(p))
+    results = [{"error": e.to_dict()} if isinstance(e, CompanionError) else None for e in checked]
+    entries = [e for e in checked if not isinstance(e, CompanionError)]
     ids = c.commit(entries)
 
     def finish() -> Data:

@@ -66,8 +66,8 @@ def _change(row: sqlite3.Row) -> Change:
     tags = row["op_tags"] if row["op"] != ADD else row["tags"]
     return Change(
         op=row["op"], url=row["url"], title=row["title"],
-        tags=tuple(json.loads(tags or "[]")), remote_id=row["remote_id"],
-        time=int(row["created_at"]),
+        tags=tuple(json.loads(tags)) if tags and tags != "[]" else (),
+        remote_id=row["remote_id"], time=int(row["created_at"]),
     )
 
 
@@ -76,6 +76,28 @@ def _sent_at(claimed: Claimed, sent: bool, now: float) -> float | None:
     if claimed.sent_at is not None:
         return claimed.sent_at
     return now if sent else None
+
+
+def _settle(conn: sqlite3.Connection, answered: Sequence[tuple[Claimed, ChangeResult]],
+            now: float) -> None:
+    """Confirmed changes leave the queue, failed ones go back with a back-off."""
+    if not answered:
+        return
+    done = [(c, r) for c, r in answered if r.ok]
+    if done:
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_sync', ?)",
+                     (str(now),))
+    conn.executemany(
+        "UPDATE outbox SET claimed_by = NULL, claim_until = 0, sent_at = NULL, "
+        "not_before = ?, last_error = ? WHERE seq = ?",
+        [(now + c.backoff, r.error, c.seq) for c, r in answered if not r.ok])
+    conn.executemany("DELETE FROM outbox WHERE seq = ?", [(c.seq,) for c, _ in done])
+    conn.executemany("UPDATE items SET remote_id = ? WHERE id = ?", [
+        (r.remote_id, c.item) for c, r in done if c.change.op == ADD and r.remote_id])
+    conn.executemany(
+        "DELETE FROM items WHERE id = ? AND deleted = 1 AND NOT EXISTS "
+        "(SELECT 1 FROM outbox WHERE item = ?)",
+        [(c.item, c.item) for c, _ in done if c.change.op == "delete"])
 
 
 _CANDIDATES = """
@@ -104,16 +126,18 @@ class Outbox:
             return True
         return not _owner_alive(holder)
 
-    def claim(self, limit: int, *, force: bool = False,
-              skip: Collection[int] = ()) -> list[Claimed]:
+    def claim(self, limit: int, *, force: bool = False, skip: Collection[int] = (),
+              settle: Sequence[tuple[Claimed, ChangeResult]] = ()) -> list[Claimed]:
         """Claim the next changes in queue order, at most one unconfirmed add per item.
 
-        ``force`` ignores back-off delays; ``skip`` leaves out changes already tried.
+        ``force`` ignores back-off delays; ``skip`` leaves out changes already tried;
+        ``settle`` records answers first, in the same transaction (see :meth:`settle`).
         """
         now = self.store.clock()
         chosen: list[Claimed] = []
         blocked: set[int] = set()
         with self.store.db.write() as conn:
+            _settle(conn, settle, now)
             for row in _candidates(conn, limit + 10):
                 item = row["item"]
                 ready = self._free(row, now) and (force or row["not_before"] <= now)
@@ -137,24 +161,8 @@ class Outbox:
 
     def settle(self, claimed: Sequence[Claimed], results: Sequence[ChangeResult]) -> None:
         """Record the server's answer for each claimed change."""
-        now = self.store.clock()
         with self.store.db.write() as conn:
-            if any(result.ok for result in results):
-                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_sync', ?)",
-                             (str(now),))
-            pairs = list(zip(claimed, results, strict=True))
-            conn.executemany(
-                "UPDATE outbox SET claimed_by = NULL, claim_until = 0, sent_at = NULL, "
-                "not_before = ?, last_error = ? WHERE seq = ?",
-                [(now + c.backoff, r.error, c.seq) for c, r in pairs if not r.ok])
-            done = [(c, r) for c, r in pairs if r.ok]
-            conn.executemany("DELETE FROM outbox WHERE seq = ?", [(c.seq,) for c, _ in done])
-            conn.executemany("UPDATE items SET remote_id = ? WHERE id = ?", [
-                (r.remote_id, c.item) for c, r in done if c.change.op == ADD and r.remote_id])
-            conn.executemany(
-                "DELETE FROM items WHERE id = ? AND deleted = 1 AND NOT EXISTS "
-                "(SELECT 1 FROM outbox WHERE item = ?)",
-                [(c.item, c.item) for c, _ in done if c.change.op == "delete"])
+            _settle(conn, list(zip(claimed, results, strict=True)), self.store.clock())
 
     def release(self, claimed: Sequence[Claimed], *, sent: bool, error: str,
                 retry_in: float | None = None) -> None:

@@ -30,6 +30,7 @@ class NewItem(NamedTuple):
     url: str
     title: str = ""
     tags: tuple[str, ...] = ()
+    key: str = ""  # the URL's lookup key when already known (urls.clean gives both)
 
 
 class Item(NamedTuple):
@@ -63,16 +64,24 @@ class Item(NamedTuple):
 
 
 _ITEM_SELECT = """
-SELECT i.*, EXISTS (SELECT 1 FROM outbox o WHERE o.item = i.id) AS pending FROM items i
+SELECT i.id, i.url, i.title, i.tags, i.saved_at, i.status, i.favorite, i.remote_id,
+       EXISTS (SELECT 1 FROM outbox o WHERE o.item = i.id) AS pending FROM items i
 """
 
 
+def _tags(text: str) -> tuple[str, ...]:
+    return () if text == "[]" else tuple(json.loads(text))
+
+
+def _tags_json(tags: Sequence[str]) -> str:
+    return json.dumps(list(tags)) if tags else "[]"
+
+
 def _item(row: sqlite3.Row) -> Item:
-    return Item(
-        id=row["id"], url=row["url"], title=row["title"], tags=tuple(json.loads(row["tags"])),
-        saved_at=row["saved_at"], status=row["status"], favorite=bool(row["favorite"]),
-        remote_id=row["remote_id"], pending=bool(row["pending"]),
-    )
+    """An item from a row of ``_ITEM_SELECT`` (by position: rows come by the thousand)."""
+    item_id, url, title, tags, saved_at, status, favorite, remote_id, pending = row
+    return Item(item_id, url, title, _tags(tags), saved_at, status, bool(favorite), remote_id,
+                bool(pending))
 
 
 def _union(old: Sequence[str], new: Sequence[str]) -> list[str]:
@@ -116,7 +125,7 @@ class Store:
     def save(self, entries: Sequence[NewItem]) -> list[int]:
         """Commit the entries durably (one transaction); return their item ids in order."""
         now = self.clock()
-        keys = [url_key(entry.url) for entry in entries]
+        keys = [entry.key or url_key(entry.url) for entry in entries]
         with self.db.write(durable=True) as conn:
             known = self._ids(conn, keys)
             fresh: dict[str, NewItem] = {}
@@ -129,8 +138,7 @@ class Store:
                                          tuple(_union(old.tags, entry.tags)))
                 else:
                     fresh[key] = entry
-            self._insert(conn, fresh, now)
-            known.update(self._ids(conn, list(fresh)))
+            known.update(self._insert(conn, fresh, now))
         return [known[key] for key in keys]
 
     @staticmethod
@@ -144,16 +152,20 @@ class Store:
         return found
 
     @staticmethod
-    def _insert(conn: sqlite3.Connection, fresh: dict[str, NewItem], now: float) -> None:
-        """New items, each with its add queued (nothing else can be queued for them yet)."""
+    def _insert(conn: sqlite3.Connection, fresh: dict[str, NewItem], now: float
+                ) -> dict[str, int]:
+        """New items, each with its add queued (nothing else can be queued for them yet);
+        returns their ids, given here (the writer holds the database, so they are free)."""
+        first = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM items").fetchone()[0]
+        ids = dict(zip(fresh, range(first, first + len(fresh)), strict=True))
         conn.executemany(
-            "INSERT INTO items (url, key, title, tags, saved_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [(e.url, key, e.title, json.dumps(list(e.tags)), now, now)
+            "INSERT INTO items (id, url, key, title, tags, saved_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(ids[key], e.url, key, e.title, _tags_json(e.tags), now, now)
              for key, e in fresh.items()])
-        conn.executemany(
-            "INSERT INTO outbox (item, op, created_at) SELECT id, ?, ? FROM items WHERE key = ?",
-            [(ADD, now, key) for key in fresh])
+        conn.executemany("INSERT INTO outbox (item, op, created_at) VALUES (?, ?, ?)",
+                         [(item_id, ADD, now) for item_id in ids.values()])
+        return ids
 
     @staticmethod
     def _merge(conn: sqlite3.Connection, item_id: int, entry: NewItem, now: float) -> None:
@@ -174,7 +186,8 @@ class Store:
             chunk = list(item_ids[start:start + 500])
             marks = ",".join("?" * len(chunk))
             for row in self.db.query(_ITEM_SELECT + f" WHERE i.id IN ({marks})", chunk):
-                found[row["id"]] = _item(row)
+                item = _item(row)
+                found[item.id] = item
         return [found[item_id] for item_id in item_ids if item_id in found]
 
     def find(self, *, url: str | None = None, remote_id: str | None = None) -> Item | None:

@@ -23,7 +23,7 @@ from .errors import (
     ServiceUnavailable,
 )
 from .outbox import Claimed, Outbox
-from .service import ReadingService
+from .service import ChangeResult, ReadingService
 from .store import ADD, Store
 from .urls import url_key
 
@@ -110,27 +110,32 @@ class Syncer:
 
     def _push_all(self, service: ReadingService, token: str, settings: Settings,
                   force: bool) -> int:
+        """Send batch after batch; the answers to one are recorded in the transaction that
+        claims the next (one transaction per batch)."""
         synced = 0
         tried: set[int] = set()
-        while batch := self.outbox.claim(service.batch_size, force=force, skip=tried):
+        answered: list[tuple[Claimed, ChangeResult]] = []
+        while batch := self.outbox.claim(service.batch_size, force=force, skip=tried,
+                                         settle=answered):
             tried.update(c.seq for c in batch)
             try:
-                synced += self._push(service, token, batch)
+                delivered, answered = self._send(service, token, batch)
             except CompanionError as exc:
                 self._failed(batch, exc, settings)
                 raise
+            synced += delivered + sum(result.ok for _, result in answered)
         return synced
 
-    def _push(self, service: ReadingService, token: str, batch: list[Claimed]) -> int:
+    def _send(self, service: ReadingService, token: str, batch: list[Claimed]
+              ) -> tuple[int, list[tuple[Claimed, ChangeResult]]]:
+        """Send the batch but the adds the server already has (settled here, and counted);
+        returns that count and the server's answer to each change sent."""
         delivered = self._already_there(service, token, batch)
         if delivered:
             self.outbox.mark_delivered([c for c in batch if c.seq in delivered], delivered)
         rest = [c for c in batch if c.seq not in delivered]
-        if not rest:
-            return len(delivered)
-        results = service.push(token, [c.change for c in rest])
-        self.outbox.settle(rest, results)
-        return len(delivered) + sum(result.ok for result in results)
+        results = service.push(token, [c.change for c in rest]) if rest else []
+        return len(delivered), list(zip(rest, results, strict=True))
 
     def _already_there(self, service: ReadingService, token: str,
                        batch: list[Claimed]) -> dict[int, str]:

@@ -8,7 +8,7 @@ so the same page is recognised however it was reached.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .errors import InvalidUrl
 
@@ -42,6 +42,23 @@ def _clean_query(query: str) -> str:
 
 def clean_url(raw: object) -> str:
     """Validate a URL for saving and strip tracking parameters; raise InvalidUrl."""
+    return clean(raw)[0]
+
+
+def clean(raw: object) -> tuple[str, str]:
+    """:func:`clean_url` and the cleaned URL's lookup key, from one parse."""
+    url = _text(raw)
+    parts, host, port = _parts(url)
+    query = _clean_query(parts.query)
+    cleaned = urlunsplit(parts if query == parts.query else parts._replace(query=query))
+    if cleaned != url:  # rebuilt differently: the key is the cleaned URL's own
+        return cleaned, url_key(cleaned)
+    if parts.netloc == host and parts.path and not parts.fragment and host[-1] != ".":
+        return cleaned, cleaned  # already in the key's form (lower-case, no port, ...)
+    return cleaned, _key(parts.scheme.lower(), host, port, parts.path, parts.query)
+
+
+def _text(raw: object) -> str:
     if not isinstance(raw, str):
         raise InvalidUrl("the URL must be a string")
     url = raw.strip()
@@ -49,6 +66,11 @@ def clean_url(raw: object) -> str:
         raise InvalidUrl(f"the URL is longer than {MAX_URL_BYTES} bytes")
     if _FORBIDDEN_CHARS.search(url):
         raise InvalidUrl("the URL contains spaces or control characters")
+    return url
+
+
+def _parts(url: str) -> tuple[SplitResult, str, int | None]:
+    """The URL split, with its host name and port, if it is one that can be saved."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -59,7 +81,7 @@ def clean_url(raw: object) -> str:
         raise InvalidUrl("only http and https pages can be saved")
     if not host:
         raise InvalidUrl("the URL has no host name")
-    if parts.username is not None or parts.password is not None:
+    if "@" in parts.netloc:  # a user name, a password or both
         raise InvalidUrl("URLs with a user name or password in them are not saved")
     if port == 0:
         raise InvalidUrl("the URL's port is not valid")
@@ -67,16 +89,19 @@ def clean_url(raw: object) -> str:
         url.encode("utf-8")
     except UnicodeEncodeError:
         raise InvalidUrl("the URL is not valid Unicode") from None
-    return urlunsplit(parts._replace(query=_clean_query(parts.query)))
+    return parts, host, port
+
+
+def _key(scheme: str, host: str, port: int | None, path: str, query: str) -> str:
+    host = host.rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        host = f"{host}:{port}"
+    return urlunsplit((scheme, host, path or "/", query, ""))
 
 
 def url_key(url: str) -> str:
     """The lookup key of an already cleaned URL."""
     parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").rstrip(".")
-    if ":" in host:
-        host = f"[{host}]"
-    if parts.port is not None and parts.port != _DEFAULT_PORTS[scheme]:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((scheme, host, parts.path or "/", parts.query, ""))
+    return _key(parts.scheme.lower(), parts.hostname or "", parts.port, parts.path, parts.query)

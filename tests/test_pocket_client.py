@@ -18,11 +18,11 @@ from tests.fakepocket import FakePocket, Fault
 class FormOnlySession(requests.Session):
     """A session that leaves out X-Accept, as old clients did: auth answers come form-encoded."""
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
-                ) -> requests.Response:
-        headers = dict(kwargs.pop("headers", None) or {})
-        headers.pop("X-Accept", None)
-        return super().request(method, url, *args, headers=headers, **kwargs)
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        request.headers.pop("X-Accept", None)
+        response = super().send(request, **kwargs)
+        assert "json" not in response.headers["Content-Type"]  # the form-encoded path is tried
+        return response
 
 
 def client(fake: FakePocket, **kwargs: Any) -> PocketClient:

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import pytest
 from pocket_companion import errors
-from pocket_companion.core import Companion
+from pocket_companion.config import Settings
+from pocket_companion.core import Companion, Deps
+from pocket_companion.keychain import KeyringTokenStore
+from pocket_companion.pocket import PocketClient
+from pocket_companion.pocket_service import PocketService
+from pocket_companion.service import Change, ChangeResult
 from pocket_companion.store import NewItem
 from pocket_companion.urls import clean_url
 
 from tests.fakepocket import FakePocket, Fault
+from tests.support.browser import ScriptedBrowser
 from tests.support.clock import Clock
+from tests.support.keyrings import MemoryKeyring
 
 
 def urls(n: int, prefix: str = "https://example.org/page") -> list[str]:
@@ -46,6 +54,43 @@ def test_save_many_of_95_costs_at_most_4_calls(logged_in: Companion, fake: FakeP
     outcome = logged_in.save([NewItem(u) for u in urls(95)])
     assert [i.state for i in outcome.items] == ["synced"] * 95
     assert len(fake.calls) - before <= 4
+    assert all(fake.add_count(u) == 1 for u in urls(95))
+
+
+class FailingSecondBatch(PocketService):
+    """Pocket, with the server failing the second batch sent."""
+
+    def __init__(self, client: PocketClient, fake: FakePocket, fault: Fault) -> None:
+        super().__init__(client)
+        self.fake, self.fault, self.batches = fake, fault, 0
+
+    def push(self, token: str, changes: Sequence[Change]) -> list[ChangeResult]:
+        self.batches += 1
+        if self.batches == 2:
+            self.fake.inject(self.fault)
+        return super().push(token, changes)
+
+
+@pytest.mark.parametrize("fault", [Fault("drop"), Fault("status", status=503),
+                                   Fault("reset_after_processing")])
+def test_a_failing_batch_goes_back_after_the_answers_before_it_are_recorded(
+        home: Path, fake: FakePocket, memory_keyring: MemoryKeyring, fault: Fault) -> None:
+    def service(settings: Settings) -> PocketService:
+        assert settings.consumer_key
+        client = PocketClient(settings.server, settings.consumer_key, timeout=(1.0, 1.0))
+        return FailingSecondBatch(client, fake, fault)
+
+    c = Companion(home, Deps(tokens=KeyringTokenStore(), service_factory=service,
+                             opener=ScriptedBrowser()))
+    c.login(server=fake.base_url, consumer_key=fake.CONSUMER_KEY, timeout=20)
+    outcome = c.save([NewItem(u) for u in urls(95)])
+    assert [i.state for i in outcome.items] == ["synced"] * 30 + ["pending"] * 65
+    assert outcome.warning and outcome.warning.code == "service_unavailable"
+    queue = [tuple(row) for row in c.store.db.query(
+        "SELECT attempts, claimed_by IS NULL, sent_at IS NULL FROM outbox ORDER BY seq")]
+    sent = fault.kind != "status"  # a 503 was surely not processed
+    assert queue == [(1, 1, int(not sent))] * 30 + [(0, 1, 1)] * 35  # the rest untouched
+    assert c.sync() == (65, 0)
     assert all(fake.add_count(u) == 1 for u in urls(95))
 
 
