@@ -24,6 +24,10 @@ _TRACKING_NAMES = frozenset(
     }
 )
 _FORBIDDEN_CHARS = re.compile(r"[\x00-\x20\x7f]")
+# Most saved URLs: http(s), a lower-case host name, no port, user, query or fragment, and a
+# plain ASCII path. Nothing in them to clean, and they already are their own lookup key.
+_PLAIN = re.compile(r"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*",
+                    re.ASCII)
 
 
 def _is_tracking(name: str) -> bool:
@@ -48,6 +52,12 @@ def clean_url(raw: object) -> str:
 def clean(raw: object) -> tuple[str, str]:
     """:func:`clean_url` and the cleaned URL's lookup key, from one parse."""
     url = _text(raw)
+    if _PLAIN.fullmatch(url):
+        return url, url  # nothing to clean and already in the key's form
+    return _clean_parsed(url)
+
+
+def _clean_parsed(url: str) -> tuple[str, str]:
     parts, host, port = _parts(url)
     query = _clean_query(parts.query)
     cleaned = urlunsplit(parts if query == parts.query else parts._replace(query=query))

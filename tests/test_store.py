@@ -8,7 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from pocket_companion.errors import InvalidUrl
+from hypothesis import given
+from hypothesis import strategies as st
+from pocket_companion import urls
+from pocket_companion.errors import CompanionError, InvalidUrl
 from pocket_companion.store import NewItem, Store
 from pocket_companion.urls import MAX_URL_BYTES, clean_url, url_key
 
@@ -96,3 +99,27 @@ def test_several_processes_write_at_once(tmp_path: Path) -> None:
     assert [p.wait(120) for p in procs] == [0, 0, 0]
     items, total = Store(path).page(1000, 0)
     assert total == 800 == len({item.url for item in items})
+
+
+_LABEL = st.text("abcdefghijklmnopqrstuvwxyzABC0123456789-", min_size=1, max_size=8)
+_URLS = st.builds(
+    "{}://{}{}{}".format,
+    st.sampled_from(["http", "https", "HTTP", "ftp"]),
+    st.builds(".".join, st.lists(_LABEL, min_size=1, max_size=3))
+    | st.sampled_from(["ex.org:443", "ex.org:8080", "u:p@ex.org", "[::1]", "ex.org.", ""]),
+    st.sampled_from(["/", "", "?", "#", "/?utm_source=x&a=1", "/p?q=1#f"]),
+    st.text("abcAZ09-._~!$&'()*+,;=:@/%?#[] \u00e9", max_size=20),
+)
+
+
+def _outcome(fn: object, url: str) -> object:
+    try:
+        return fn(url)  # type: ignore[operator]
+    except CompanionError as exc:
+        return exc.code
+
+
+@given(_URLS)
+def test_plain_urls_skip_the_parse_with_the_same_result(url: str) -> None:
+    """The fast path for already clean URLs gives exactly what the full parse gives."""
+    assert _outcome(urls.clean, url) == _outcome(lambda u: urls._clean_parsed(urls._text(u)), url)
