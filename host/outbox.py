@@ -21,7 +21,7 @@ from typing import NamedTuple
 from .service import Change, ChangeResult
 from .store import ADD, Store
 
-LEASE_SECONDS = 120.0
+LEASE_SECONDS = 240.0  # a claim holds up to sync.CLAIM_BATCHES batches
 
 
 @cache
@@ -163,6 +163,13 @@ class Outbox:
         """Record the server's answer for each claimed change."""
         with self.store.db.write() as conn:
             _settle(conn, list(zip(claimed, results, strict=True)), self.store.clock())
+
+    def unclaim(self, claimed: Sequence[Claimed]) -> None:
+        """Give back changes claimed but never sent, as they were before the claim."""
+        with self.store.db.write() as conn:
+            conn.executemany(
+                "UPDATE outbox SET claimed_by = NULL, claim_until = 0, sent_at = ?, "
+                "attempts = attempts - 1 WHERE seq = ?", [(c.sent_at, c.seq) for c in claimed])
 
     def release(self, claimed: Sequence[Claimed], *, sent: bool, error: str,
                 retry_in: float | None = None) -> None:

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 ServiceFactory = Callable[[Settings], ReadingService]
 OFFLINE_HOLD = 30.0
+# Batches claimed at once: fewer transactions; the claim's lease (outbox.LEASE_SECONDS)
+# covers them all at the client's longest request (25 s).
+CLAIM_BATCHES = 8
 _RECONCILE_SLACK = 600.0
 
 
@@ -110,20 +113,27 @@ class Syncer:
 
     def _push_all(self, service: ReadingService, token: str, settings: Settings,
                   force: bool) -> int:
-        """Send batch after batch; the answers to one are recorded in the transaction that
-        claims the next (one transaction per batch)."""
+        """Send batch after batch. Changes are claimed a few batches at a time, and the
+        answers to them are recorded in the transaction that claims the next ones."""
         synced = 0
         tried: set[int] = set()
         answered: list[tuple[Claimed, ChangeResult]] = []
-        while batch := self.outbox.claim(service.batch_size, force=force, skip=tried,
-                                         settle=answered):
-            tried.update(c.seq for c in batch)
-            try:
-                delivered, answered = self._send(service, token, batch)
-            except CompanionError as exc:
-                self._failed(batch, exc, settings)
-                raise
-            synced += delivered + sum(result.ok for _, result in answered)
+        size = service.batch_size
+        while claimed := self.outbox.claim(size * CLAIM_BATCHES, force=force, skip=tried,
+                                           settle=answered):
+            tried.update(c.seq for c in claimed)
+            answered = []
+            for start in range(0, len(claimed), size):
+                batch = claimed[start:start + size]
+                try:
+                    delivered, done = self._send(service, token, batch)
+                except CompanionError as exc:
+                    self.outbox.settle([c for c, _ in answered], [r for _, r in answered])
+                    self.outbox.unclaim(claimed[start + size:])
+                    self._failed(batch, exc, settings)
+                    raise
+                answered += done
+                synced += delivered + sum(result.ok for _, result in done)
         return synced
 
     def _send(self, service: ReadingService, token: str, batch: list[Claimed]
