@@ -17,6 +17,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +25,8 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Literal, TypeVar
+
+from pocket_companion.keyagent import TokenCache
 
 from tests.fakepocket import FakePocket
 from tests.support.frames import REPO
@@ -108,7 +111,10 @@ class Host:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self.home = folder / "data"
+        # a runtime folder of its own (short: a socket's address is) for the token cache
+        self.runtime = tempfile.mkdtemp(prefix="pc-e2e-")
         self.env = {
+            "XDG_RUNTIME_DIR": self.runtime,
             "POCKET_COMPANION_HOME": str(self.home),
             "POCKET_BASE_URL": fake.base_url,
             "POCKET_CONSUMER_KEY": fake.CONSUMER_KEY,
@@ -125,6 +131,12 @@ class Host:
         self.launcher.write_text(f"#!/bin/sh\n{exports}exec {shlex.quote(sys.executable)} "
                                  f"-m pocket_companion.hostmain \"$@\"\n")
         self.launcher.chmod(0o755)
+
+    def stop(self) -> None:
+        """Stop the token cache the browser's hosts started, and remove its folder."""
+        for path in Path(self.runtime).glob("pocket-companion/*.sock"):
+            TokenCache(str(path), 1.0).forget()  # an agent holding nothing exits
+        shutil.rmtree(self.runtime, ignore_errors=True)
 
     def manifest(self, **allowed: list[str]) -> str:
         return json.dumps({"name": HOST_NAME, "description": "Pocket Companion (test)",

@@ -37,6 +37,7 @@ def chromium(tmp_path_factory: pytest.TempPathFactory, fake: FakePocket) -> Iter
         browser = Chromium(playwright, folder, Host(folder / "host", fake))
         yield browser
         browser.close()
+        browser.host.stop()
 
 
 def test_toolbar_click_saves_locally_then_the_panel_logs_in_and_it_syncs(

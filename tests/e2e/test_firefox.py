@@ -32,6 +32,7 @@ def firefox(tmp_path_factory: pytest.TempPathFactory, fake: FakePocket) -> Itera
                       headless=not os.environ.get("DISPLAY"))
     yield browser
     browser.close()
+    browser.host.stop()
 
 
 def background(firefox: Firefox, call: str) -> object:
