@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import os
 import platform
 import sys
 import tempfile
 from pathlib import Path
 
 from tests.fakepocket import FakePocket
+from tests.support import runtime
 
 from . import cases, setup
 
@@ -35,16 +37,18 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as name, FakePocket(user_limit=10**9,
                                                            key_limit=10**9) as fake:
         tmp = Path(name)
-        runtime = setup.private_runtime(tmp)
-        keyenv, keychain = setup.keychain_env(tmp)
-        print(f"python {platform.python_version()} on {platform.machine()}, "
-              f"keychain: {keychain}, sizes: {sizes}", flush=True)
-        rows = cases.cold_hello(tmp, sizes)
-        rows += cases.cold_save(tmp, sizes, fake, keyenv)
-        rows += cases.warm(tmp, sizes, fake, keyenv)
-        rows += cases.distant_save_all(tmp, sizes, keyenv)
-        rows += cases.lookups(tmp, sizes)
-        setup.stop_token_caches(runtime)
+        os.environ["XDG_RUNTIME_DIR"] = folder = runtime.make()  # the hosts' token cache
+        try:
+            keyenv, keychain = setup.keychain_env(tmp)
+            print(f"python {platform.python_version()} on {platform.machine()}, "
+                  f"keychain: {keychain}, sizes: {sizes}", flush=True)
+            rows = cases.cold_hello(tmp, sizes)
+            rows += cases.cold_save(tmp, sizes, fake, keyenv)
+            rows += cases.warm(tmp, sizes, fake, keyenv)
+            rows += cases.distant_save_all(tmp, sizes, keyenv)
+            rows += cases.lookups(tmp, sizes)
+        finally:
+            runtime.remove(folder)
     print(_table(rows))
     return 0
 

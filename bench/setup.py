@@ -28,19 +28,6 @@ def _secret_service() -> bool:
         return False
 
 
-def private_runtime(tmp: Path) -> Path:
-    """A runtime folder of the run's own (hosts keep their token cache there)."""
-    runtime = tmp / "run"
-    runtime.mkdir(mode=0o700)
-    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
-    return runtime
-
-
-def stop_token_caches(runtime: Path) -> None:
-    for path in runtime.glob("pocket-companion/*.sock"):
-        TokenCache(str(path), 1.0).forget()  # an agent holding nothing exits
-
-
 def keychain_env(tmp: Path) -> tuple[dict[str, str], str]:
     """Environment for hosts, and a description: the real Secret Service when one runs."""
     if _secret_service():

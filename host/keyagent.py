@@ -53,12 +53,6 @@ def _private_dir(path: str) -> bool:
     return info.st_uid == os.getuid() and info.st_mode & 0o077 == 0
 
 
-def hash_text(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
 def _read_line(conn: socket.socket) -> bytes:
     data = b""
     while not data.endswith(b"\n") and len(data) < _LINE_LIMIT:
@@ -84,7 +78,8 @@ class TokenCache:
                 and _private_dir(runtime)):
             return None
         backend = os.environ.get("PYTHON_KEYRING_BACKEND", "")
-        name = f"agent-{hash_text(backend)}.sock" if backend else "agent.sock"
+        safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in backend)
+        name = f"agent-{safe}.sock" if backend else "agent.sock"  # one per keyring choice
         path = os.path.join(runtime, "pocket-companion", name)
         return cls(path, seconds) if len(os.fsencode(path)) < _PATH_LIMIT else None
 

@@ -4,7 +4,8 @@ Written from the protocol notes: JSON request bodies with ``X-Accept:
 application/json``, auth answers that may still come form-encoded, numbers as
 strings, ``list: []`` for an empty list, errors only in ``X-Error`` /
 ``X-Error-Code`` with an HTML body, and ``X-Limit-*`` headers on 403s that are
-really rate limits. ``requests`` is imported only when the first call is made.
+really rate limits. ``requests`` is imported when a client is made (by a sync, a login),
+never at the host's start.
 """
 
 from __future__ import annotations

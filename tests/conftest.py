@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,12 +11,12 @@ import keyring
 import pytest
 from pocket_companion.config import Settings
 from pocket_companion.core import Companion, Deps
-from pocket_companion.keyagent import TokenCache
 from pocket_companion.keychain import KeyringTokenStore
 from pocket_companion.pocket import PocketClient
 from pocket_companion.pocket_service import PocketService
 
 from tests.fakepocket import FakePocket
+from tests.support import runtime
 from tests.support.browser import ScriptedBrowser
 from tests.support.keyrings import MemoryKeyring
 
@@ -41,14 +39,10 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]
     monkeypatch.setenv("POCKET_COMPANION_HOME", str(tmp_path / "home"))
     # Never the user's keychain: tests choose a test backend or a private Secret Service.
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    # A runtime folder of the test's own (short, as socket addresses must be), so token
-    # caches (keyagent) never cross tests.
-    runtime = Path(tempfile.mkdtemp(prefix="pc-run-"))
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    folder = runtime.make()  # token caches (keyagent) never cross tests
+    monkeypatch.setenv("XDG_RUNTIME_DIR", folder)
     yield
-    for path in runtime.glob("pocket-companion/*.sock"):
-        TokenCache(str(path), 1.0).forget()  # an agent holding nothing exits
-    shutil.rmtree(runtime, ignore_errors=True)
+    runtime.remove(folder)
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,9 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pocket_companion.keyagent import TokenCache
-
 from tests.fakepocket import FakePocket
+from tests.support import runtime
 from tests.support.frames import REPO
 
 EXTENSION = REPO / "extension"
@@ -111,8 +109,7 @@ class Host:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self.home = folder / "data"
-        # a runtime folder of its own (short: a socket's address is) for the token cache
-        self.runtime = tempfile.mkdtemp(prefix="pc-e2e-")
+        self.runtime = runtime.make()  # for the token cache of the browser's hosts
         self.env = {
             "XDG_RUNTIME_DIR": self.runtime,
             "POCKET_COMPANION_HOME": str(self.home),
@@ -134,9 +131,7 @@ class Host:
 
     def stop(self) -> None:
         """Stop the token cache the browser's hosts started, and remove its folder."""
-        for path in Path(self.runtime).glob("pocket-companion/*.sock"):
-            TokenCache(str(path), 1.0).forget()  # an agent holding nothing exits
-        shutil.rmtree(self.runtime, ignore_errors=True)
+        runtime.remove(self.runtime)
 
     def manifest(self, **allowed: list[str]) -> str:
         return json.dumps({"name": HOST_NAME, "description": "Pocket Companion (test)",
