@@ -7,6 +7,8 @@ the shadowed ones, applies the browser's manifest rules, checks that our extensi
 is allowed and that the launcher exists and is executable, then starts the
 launcher as the browser would and says ``hello``. Checks stop at the first
 failure, as the browser does; each failure carries the browser's own words and a fix.
+A system-scope launcher runs for every user, so the doctor also checks, as install does,
+that only root (administrators on Windows) can change the Python it runs.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from .manifests import (
     parse,
 )
 from .receipt import Receipt
+from .trust import advice, untrusted
 
 
 @dataclass
@@ -142,6 +145,8 @@ def diagnose(browser: Browser, machine: Machine, live: bool = True) -> Report:
         report.checks.append(_flatpak_permission(browser, machine))
     elif live:
         _round_trip(report, chosen, path, machine)
+    if chosen.place.scope == "system":
+        report.checks += _system_python(path, machine)
     return report
 
 
@@ -208,14 +213,35 @@ def _launcher_check(path: PurePath, browser: Browser, machine: Machine) -> Check
         return Check("launcher", False, f"{path} is not an executable file (permission "
                      "denied)", sees=cannot_start(browser.family, machine.os),
                      fix=f"chmod 755 '{path}', or {fix}")
-    python = None if path.suffix.lower() == ".exe" else pinned_python(
-        real.read_text(errors="replace"))
+    python = _pinned(path, machine)
     if python and not machine.real(machine.path(python)).exists():
         return Check("launcher", False, f"{path} runs {python}, which no longer exists (was "
                      "the environment moved or rebuilt?)", "Native host has exited.",
                      DIED_EARLY[browser.family], f"{fix}, from the Python you use now")
     return Check("launcher", True, f"{path} is executable" + (f"; runs {python}" if python
                                                               else ""))
+
+
+def _pinned(path: PurePath, machine: Machine) -> str | None:
+    """The interpreter a launcher runs (None for pip's ``.exe``, which is its own program)."""
+    if path.suffix.lower() == ".exe":
+        return None
+    return pinned_python(machine.real(path).read_text(errors="replace"))
+
+
+def _system_python(path: PurePath, machine: Machine) -> list[Check]:
+    """Whether only root can change what a system launcher runs (nothing to say when the
+    launcher is not one of ours)."""
+    pinned = _pinned(path, machine)
+    if pinned is None and path.suffix.lower() != ".exe":
+        return []
+    program = machine.path(pinned) if pinned else path
+    problem = untrusted(machine, program, ())
+    if problem:
+        return [Check("system python", False, f"every user's browser runs {program}, but "
+                      f"{problem}", fix=advice(machine))]
+    admins = "administrators" if machine.os == "windows" else "root"
+    return [Check("system python", True, f"only {admins} can change {program}")]
 
 
 def _round_trip(report: Report, chosen: Found, path: PurePath, machine: Machine) -> None:

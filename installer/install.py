@@ -1,9 +1,10 @@
 """Install and uninstall: plan every write from the browser table, check it, then write it.
 
 Nothing touches the disk until the whole plan is built and every manifest passes
-the checks its browser applies. Files are written atomically (launcher 0755,
-manifests 0644), registry values through :class:`~.registry.Registry`, and each one
-lands in the receipt as soon as it exists, so a failed install can be undone too.
+the checks its browser applies (a system install, also only when root alone can change
+the interpreter: :mod:`.trust`). Files are written atomically (launcher 0755, manifests
+0644), registry values through :class:`~.registry.Registry`, and each one lands in the
+receipt as soon as it exists, so a failed install can be undone too.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .machine import Machine, Scope, app_dir, data_home
 from .manifests import check, check_ids, dumps, render
 from .receipt import Entry, InstallError, Receipt, digest
 from .registry import RegKey
+from .trust import require_trusted
 
 
 @dataclass
@@ -88,6 +90,8 @@ def plan_install(machine: Machine, scope: Scope, names: Sequence[str] = ()) -> P
             continue
         plan.browsers.append(browser.name)
         _plan_browser(plan, machine, browser, places)
+    if scope == "system" and plan.browsers:
+        require_trusted(machine)  # every user's browser would run this interpreter
     plan.notes += _interpreter_notes(machine)
     return plan
 

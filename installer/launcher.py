@@ -11,6 +11,12 @@ offers (or none). The launcher names the interpreter that ran the installer:
 - Flatpak browsers: a script inside the sandbox's own folder that steps out to the
   host with ``flatpak-spawn --host``.
 
+The host starts isolated from the folder the browser was started in: ``python -m``
+would put that folder first on ``sys.path``, so a ``json.py`` another user left there
+would run. Every launcher passes ``-P`` (``PYTHONSAFEPATH``, Python 3.11+), and the POSIX
+ones also start in ``/`` (``cd /``; ``flatpak-spawn --directory=/``), as the host's own
+children do (``pocket_companion.children``).
+
 When ``POCKET_COMPANION_HOME`` is set at install time the launcher sets it too, so
 the browser's host and the CLI share one reading list.
 """
@@ -27,8 +33,10 @@ POSIX_NAME = "pocket-companion-host"
 CMD_NAME = "pocket-companion-host.cmd"
 EXE_NAME = "pocket-companion-host.exe"
 MODULE = "pocket_companion.hostmain"
+RUN = f"-P -m {MODULE}"  # -P: nothing from the working folder is imported
 _HEADER = ("Pocket Companion's native messaging host, as browsers start it.",
-           "Written by `pocket-companion install`: it runs the Python that installed it.")
+           "Written by `pocket-companion install`: it runs the Python that installed it,",
+           "with -P so that nothing is imported from the folder it was started in.")
 
 
 class Launcher(NamedTuple):
@@ -57,7 +65,7 @@ def posix_script(machine: Machine) -> str:
     home = _pinned_home(machine)
     if home:
         lines += [f"{HOME_ENV}={shlex.quote(home)}", f"export {HOME_ENV}"]
-    lines.append(f'exec {shlex.quote(str(machine.python))} -m {MODULE} "$@"')
+    lines += ["cd / || exit 1", f'exec {shlex.quote(str(machine.python))} {RUN} "$@"']
     return "\n".join(lines) + "\n"
 
 
@@ -66,8 +74,8 @@ def flatpak_script(machine: Machine) -> str:
     env = f"--env={shlex.quote(f'{HOME_ENV}={home}')} " if home else ""
     lines = ["#!/bin/sh", *(f"# {line}" for line in _HEADER),
              "# The browser runs in a Flatpak sandbox; the host runs outside it.",
-             f'exec flatpak-spawn --host {env}{shlex.quote(str(machine.python))} '
-             f'-m {MODULE} "$@"']
+             f'exec flatpak-spawn --host --directory=/ {env}{shlex.quote(str(machine.python))} '
+             f'{RUN} "$@"']
     return "\n".join(lines) + "\n"
 
 
@@ -82,19 +90,25 @@ def cmd_script(machine: Machine) -> str:
         lines.append("chcp 65001 >nul")  # the paths below are UTF-8
     if home:
         lines.append(f'set "{HOME_ENV}={escape(home)}"')
-    lines.append(f'"{escape(python)}" -m {MODULE} %*')
+    lines.append(f'"{escape(python)}" {RUN} %*')
     return "\r\n".join(lines) + "\r\n"
 
 
 def pinned_python(text: str) -> str | None:
-    """The interpreter a launcher we wrote runs, to check it still exists."""
-    for line in text.splitlines():
-        words = shlex.split(line, posix=True) if line.startswith("exec ") else []
-        if words[:3] == ["exec", "flatpak-spawn", "--host"]:
-            words = [w for w in words[3:] if not w.startswith("--")]
-            return words[0] if words else None
-        if words:
-            return words[1]
-        if line.startswith('"') and f" -m {MODULE}" in line:
-            return line[1:line.index('"', 1)].replace("%%", "%")
-    return None
+    """The interpreter a launcher we wrote runs, to check it still exists; None for text
+    that is not such a launcher. The POSIX ones are read as ``sh`` reads them, as a whole:
+    a quoted path may span lines."""
+    if text.lstrip().lower().startswith("@echo off"):
+        for line in text.splitlines():
+            python, quote, rest = line[1:].partition('"')
+            if line.startswith('"') and quote and f"-m {MODULE}" in rest:
+                return python.replace("%%", "%")
+        return None
+    try:
+        words = shlex.split(text, comments=True)
+    except ValueError:
+        return None
+    words = words[words.index("exec") + 1:] if "exec" in words else []
+    if words[:2] == ["flatpak-spawn", "--host"]:
+        words = [word for word in words[2:] if not word.startswith("--")]
+    return words[0] if MODULE in words[1:] else None

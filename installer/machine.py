@@ -4,7 +4,8 @@ Every location is computed from a :class:`Machine` (operating system, home folde
 environment, interpreter) with pure paths, so the paths of macOS and Windows can be
 computed, and tested, on any system. ``root`` maps those paths onto a real folder:
 ``None`` on a real machine, a temporary folder in tests (``/home/me`` then lives at
-``root/home/me`` and ``C:\\Users\\me`` at ``root/C/Users/me``).
+``root/home/me`` and ``C:\\Users\\me`` at ``root/C/Users/me``). ``runs_from`` names the
+folders the interpreter runs code from, which a system install checks (:mod:`.trust`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Machine:
     python: PurePath
     root: Path | None = None
     registry: Registry | None = None
+    runs_from: tuple[PurePath, ...] = ()  # prefixes, package folders and where they sit
 
     def path(self, text: str) -> PurePath:
         """A path of this machine's flavour; ``/`` separators are accepted everywhere."""
@@ -48,6 +50,10 @@ class Machine:
         rest = path.parts[1:] if path.anchor else path.parts
         return self.root.joinpath(drive, *rest) if drive else self.root.joinpath(*rest)
 
+    def admin(self) -> int:
+        """The uid that owns the system's files: root, or whoever owns a fake root."""
+        return 0 if self.root is None else self.root.stat().st_uid
+
     def var(self, name: str, default: str) -> PurePath:
         """An absolute folder from the environment, else the default."""
         value = self.env.get(name, "")
@@ -60,7 +66,17 @@ def current(registry: Registry | None = None) -> Machine:
     os_name: OSName = ("windows" if sys.platform == "win32"
                        else "darwin" if sys.platform == "darwin" else "linux")
     return Machine(os_name, Path.home(), dict(os.environ), Path(sys.executable), None,
-                   registry or _windows_registry())
+                   registry or _windows_registry(), _runs_from())
+
+
+def _runs_from() -> tuple[PurePath, ...]:
+    """This interpreter's prefixes, our two packages' folders and the folders on
+    ``sys.path`` they are imported from (whose ``.pth`` files run at start-up)."""
+    import pocket_companion
+
+    packages = [Path(pocket_companion.__file__).parent, Path(__file__).parent]
+    folders = [Path(sys.prefix), Path(sys.base_prefix), *packages, *(p.parent for p in packages)]
+    return tuple(dict.fromkeys(folders))
 
 
 def _windows_registry() -> Registry | None:

@@ -16,9 +16,10 @@ from pocket_companion.pocket import PocketClient
 from pocket_companion.pocket_service import PocketService
 
 from tests.fakepocket import FakePocket
-from tests.support import runtime
+from tests.support import runtime, users
 from tests.support.browser import ScriptedBrowser
 from tests.support.keyrings import MemoryKeyring
+from tests.support.users import User
 
 REQUIRE_ALL = os.environ.get("POCKET_COMPANION_REQUIRE_ALL") == "1"
 
@@ -91,3 +92,17 @@ def logged_in(make_companion: Callable[..., Companion], fake: FakePocket) -> Com
     companion = make_companion()
     companion.login(server=fake.base_url, consumer_key=fake.CONSUMER_KEY, timeout=20)
     return companion
+
+
+@pytest.fixture(scope="session")
+def attacker() -> User:
+    """Another local user, unprivileged (created once; the cross-user tests need root)."""
+    need(users.can_create(), "cross-user tests need root and useradd to create a second user")
+    return users.attacker()
+
+
+@pytest.fixture
+def shared() -> Iterator[Path]:
+    """A sticky world-writable folder, as /tmp is (reachable by the attacker)."""
+    with users.shared_folder() as path:
+        yield path

@@ -91,14 +91,14 @@ def test_no_manifest(machine: Machine) -> None:
 
 def test_wrong_extension_id(machine: Machine) -> None:
     install(machine, "chromium", "firefox")
-    chromium = machine.home / CHROMIUM_MANIFEST
+    chromium = Path(machine.home) / CHROMIUM_MANIFEST
     data = json.loads(chromium.read_text())
     data["allowed_origins"] = ["chrome-extension://abcdefghijklmnopabcdefghijklmnop/"]
     chromium.write_text(json.dumps(data))
     check = failure(diagnose(BROWSERS["chromium"], machine))
     assert check.name == "extension"
     assert check.sees == "Access to the specified native messaging host is forbidden."
-    firefox = machine.home / FIREFOX_MANIFEST
+    firefox = Path(machine.home) / FIREFOX_MANIFEST
     data = json.loads(firefox.read_text())
     data["allowed_extensions"] = ["pocket-companion@nixos"]
     firefox.write_text(json.dumps(data))

@@ -48,12 +48,12 @@ def test_real_chromium_uses_the_installed_host_and_reports_what_the_doctor_predi
                                 "--browser", "chromium"], env=env, cwd=REPO,
                                capture_output=True, text=True, timeout=60)
     assert installed.returncode == 0, installed.stderr
-    manifest = machine.home / ".config/chromium/NativeMessagingHosts/pocket_companion.json"
+    manifest = Path(machine.home, ".config/chromium/NativeMessagingHosts/pocket_companion.json")
     launcher = tmp_path / "data/native-host/pocket-companion-host"
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(machine.home / ".config/chromium"), executable_path=str(CHROMIUM),
-            headless=not os.environ.get("DISPLAY"), env=env, args=FLAGS,
+            headless=not os.environ.get("DISPLAY"), env={**env}, args=FLAGS,
             ignore_default_args=["--disable-extensions"])
         try:
             worker = next((w for w in context.service_workers if CHROME_ORIGIN in w.url + "/"),

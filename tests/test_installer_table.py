@@ -23,7 +23,7 @@ from pocket_companion_installer.browsers import (
 )
 from pocket_companion_installer.doctor import diagnose
 from pocket_companion_installer.install import apply, plan_install, uninstall
-from pocket_companion_installer.machine import OS_NAMES, SCOPES, Machine
+from pocket_companion_installer.machine import OS_NAMES, SCOPES, Machine, OSName, Scope
 from pocket_companion_installer.manifests import check, check_ids
 from pocket_companion_installer.receipt import InstallError
 from pocket_companion_installer.registry import RegKey
@@ -41,7 +41,7 @@ def paths(places: list[Folder | Key]) -> list[str]:
 
 @pytest.mark.parametrize(("name", "os_name", "scope"), CASES)
 def test_install_doctor_uninstall_for_every_browser_os_and_scope(
-        tmp_path: Path, name: str, os_name: str, scope: str) -> None:
+        tmp_path: Path, name: str, os_name: OSName, scope: Scope) -> None:
     machine = fake_machine(os_name, tmp_path / "root")
     browser = BROWSERS[name]
     plan = plan_install(machine, scope, [name])
@@ -58,6 +58,7 @@ def test_install_doctor_uninstall_for_every_browser_os_and_scope(
             assert machine.registry and machine.registry.get(write.key) == write.content
             assert machine.real(machine.path(write.content)).is_file()
             continue
+        assert write.path is not None
         real = machine.real(write.path)
         assert stat.S_IMODE(real.stat().st_mode) == write.mode
         if write.mode == 0o644:
@@ -73,7 +74,7 @@ def test_install_doctor_uninstall_for_every_browser_os_and_scope(
     results = uninstall(machine, scope, [name])
     assert {outcome for _, outcome in results} == {"removed"}
     assert set(files_under(tmp_path / "root")) == before
-    assert not machine.registry or not machine.registry.values
+    assert isinstance(machine.registry, MemoryRegistry) and not machine.registry.values
     assert uninstall(machine, scope, [name]) == []
     assert not diagnose(browser, machine, live=False).ok
 
@@ -152,15 +153,15 @@ def test_windows_registry_search_orders_and_writes(tmp_path: Path) -> None:
     sub = "\\NativeMessagingHosts\\pocket_companion"
     edge = [p.key for p in search_order(BROWSERS["edge"], win) if isinstance(p, Key)]
     vendors = ["SOFTWARE\\Microsoft\\Edge", "SOFTWARE\\Chromium", "SOFTWARE\\Google\\Chrome"]
-    assert edge == [RegKey(hive, view, v + sub) for hive, view in
-                    (("HKCU", None), ("HKLM", 32), ("HKLM", 64)) for v in vendors]
-    assert [p.key for p in targets(BROWSERS["edge"], win, "user")] == [
-        RegKey("HKCU", None, vendors[0] + sub)]
-    assert [p.key for p in targets(BROWSERS["edge"], win, "system")] == [
-        RegKey("HKLM", 64, vendors[0] + sub)]
+    assert edge == [RegKey("HKCU", None, v + sub) for v in vendors] + [
+        RegKey("HKLM", view, v + sub) for view in (32, 64) for v in vendors]
+    assert paths(targets(BROWSERS["edge"], win, "user")) == [
+        str(RegKey("HKCU", None, vendors[0] + sub))]
+    assert paths(targets(BROWSERS["edge"], win, "system")) == [
+        str(RegKey("HKLM", 64, vendors[0] + sub))]
     for name in ("brave", "vivaldi", "opera", "chrome-canary"):
-        assert [p.key.path for p in targets(BROWSERS[name], win, "user")] == [
-            vendors[2] + sub]
+        assert paths(targets(BROWSERS[name], win, "user")) == [
+            str(RegKey("HKCU", None, vendors[2] + sub))]
     for name in ("firefox", "librewolf"):
         assert [str(p) for p in search_order(BROWSERS[name], win)] == [
             "HKCU\\SOFTWARE\\Mozilla\\NativeMessagingHosts\\pocket_companion (registry)",

@@ -1,4 +1,5 @@
-"""Machines for the installer's tests: any OS, in a fake root, with a registry in memory."""
+"""Machines for the installer's tests: any OS, in a fake root, with a registry in memory;
+and venv-like environments for the checks a system install makes."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import NamedTuple
 
 from pocket_companion_installer.machine import Machine, OSName
 
@@ -36,6 +38,30 @@ def real_machine(home: Path, data: Path) -> Machine:
     env.update(HOME=str(home), POCKET_COMPANION_HOME=str(data))
     return Machine("linux" if sys.platform.startswith("linux") else "darwin", home, env,
                    Path(sys.executable))
+
+
+class Environment(NamedTuple):
+    python: Path  # bin/python, a symlink as in a venv
+    site: Path  # site-packages, holding the two package folders
+
+    @property
+    def packages(self) -> tuple[Path, ...]:
+        return self.site / "pocket_companion", self.site / "pocket_companion_installer"
+
+
+def environment(folder: Path, interpreter: str) -> Environment:
+    """A venv-like tree as far as a system install looks at it: ``bin/python`` (a relative
+    symlink to ``bin/python3``, which links to ``interpreter``), ``pyvenv.cfg`` and the
+    package folders in ``site-packages``; folders 0755 whatever the umask."""
+    site = folder / "lib" / "python3" / "site-packages"
+    env = Environment(folder / "bin" / "python", site)
+    for path in (folder, folder / "bin", folder / "lib", site.parent, site, *env.packages):
+        path.mkdir(parents=True, exist_ok=True)
+        path.chmod(0o755)
+    (folder / "pyvenv.cfg").write_text(f"home = {Path(interpreter).parent}\n")
+    (folder / "bin" / "python3").symlink_to(interpreter)
+    env.python.symlink_to("python3")
+    return env
 
 
 def files_under(root: Path) -> Iterator[Path]:
