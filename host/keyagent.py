@@ -4,26 +4,38 @@ A browser may start a fresh host for a message and the CLI is a fresh process fo
 command; each would pay a keychain read (on Linux, keyring plus the Secret Service over
 D-Bus: about 90 ms). After a read, the token is handed to this agent: a small process that
 keeps it in memory only and answers later readers over a Unix socket in the user's private
-runtime folder (``$XDG_RUNTIME_DIR``, mode 0700), to processes of the same user only (peer
-credentials are checked). An entry lives ``POCKET_COMPANION_TOKEN_CACHE`` seconds after its
-keychain read (default 600, ``0`` turns the agent off); every login, logout or rejected
-token drops it at once, and the agent exits as soon as it holds nothing.
+runtime folder (``$XDG_RUNTIME_DIR/pocket-companion/``). An entry lives
+``POCKET_COMPANION_TOKEN_CACHE`` seconds after its keychain read (default 600, at most
+86400: a longer or infinite value means one day; ``0`` turns the agent off); every login,
+logout or rejected token drops it at once, and the agent exits as soon as it holds nothing.
+
+Who is trusted, on both ends. The client uses a runtime folder only when it is a real
+folder (not a symlink) of this user that nobody else can enter, and before each use checks
+that again and that ``pocket-companion/`` inside it is one too (``lstat``: a few syscalls
+on each cold start). Right after ``connect()`` it asks the system who listens (Linux
+``SO_PEERCRED``; the BSDs ``getpeereid(3)`` through ctypes) and sends or accepts nothing
+unless it is this user: a socket planted, or a folder swapped in, by anyone else gets
+nothing, however the path checks were raced. The agent (:mod:`.keyagent_server`) makes its
+folder and checks it through descriptors opened without following symlinks, binds its
+socket by a name relative to the checked folder, answers only peers of its own user, and
+is not dumpable (Linux). Where the peer's user cannot be learnt, nothing is exchanged and
+every cold start reads the keychain.
 
 On Linux and the BSDs only: there the Secret Service or KWallet give any process of the user
 the token without asking anyway. On macOS the keychain's per-application rules would be
 bypassed, and Windows has no such socket, so there every cold start reads the keychain.
 
-``python -m pocket_companion.keyagent SOCKET SECONDS`` runs the agent; the first entries
-arrive on its stdin as JSON. Only :meth:`TokenCache.put` starts it.
+``python -m pocket_companion.keyagent`` runs the agent (its command line shows nothing
+else): the socket, the seconds and the first entries arrive on its stdin as JSON. Only
+:meth:`TokenCache.put` starts it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
+import stat
 import sys
-import time
 
 TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
 if TYPE_CHECKING:
@@ -31,10 +43,12 @@ if TYPE_CHECKING:
     from typing import Any
 
 DEFAULT_SECONDS = 600.0
+MAX_SECONDS = 86400.0  # a day: a token changed by hand in the keychain is served that long
 _PLATFORMS = ("linux", "freebsd", "openbsd", "netbsd")
 _LINE_LIMIT = 64 * 1024
-_CLIENT_TIMEOUT = 2.0
+CLIENT_TIMEOUT = 2.0
 _PATH_LIMIT = 104  # bytes in a Unix socket's address, the smallest of the systems
+FOLDER = "pocket-companion"
 
 
 def cache_seconds() -> float:
@@ -42,18 +56,26 @@ def cache_seconds() -> float:
         seconds = float(os.environ.get("POCKET_COMPANION_TOKEN_CACHE", DEFAULT_SECONDS))
     except ValueError:
         return DEFAULT_SECONDS
-    return seconds if seconds == seconds and seconds > 0 else 0.0  # NaN and <= 0 turn it off
+    if not (seconds == seconds and seconds > 0):  # NaN and <= 0 turn it off
+        return 0.0
+    return min(seconds, MAX_SECONDS)
 
 
-def _private_dir(path: str) -> bool:
+def private_dir(info: os.stat_result) -> bool:
+    """A folder (as ``lstat`` or ``fstat`` saw it) of this user that nobody else can enter."""
+    return (stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+            and info.st_mode & 0o077 == 0)
+
+
+def _private_path(path: str) -> bool:
+    """``path`` itself (a symlink is refused, not followed) is a private folder of ours."""
     try:
-        info = os.stat(path)
+        return private_dir(os.lstat(path))
     except OSError:
         return False
-    return info.st_uid == os.getuid() and info.st_mode & 0o077 == 0
 
 
-def _read_line(conn: socket.socket) -> bytes:
+def read_line(conn: socket.socket) -> bytes:
     data = b""
     while not data.endswith(b"\n") and len(data) < _LINE_LIMIT:
         chunk = conn.recv(4096)
@@ -61,6 +83,48 @@ def _read_line(conn: socket.socket) -> bytes:
             break
         data += chunk
     return data
+
+
+def peer_uid(conn: socket.socket) -> int | None:
+    """The user id of the process at the other end of ``conn``; None where unknown."""
+    import socket
+
+    if sys.platform.startswith("linux"):  # struct ucred {pid_t pid; uid_t uid; gid_t gid;}
+        cred = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
+        return int.from_bytes(cred[4:8], sys.byteorder)
+    import ctypes  # FreeBSD, OpenBSD and NetBSD all have getpeereid(3) in their C library
+
+    try:
+        getpeereid = ctypes.CDLL(None, use_errno=True).getpeereid
+    except (OSError, AttributeError):
+        return None
+    uid, gid = ctypes.c_uint32(), ctypes.c_uint32()
+    if getpeereid(conn.fileno(), ctypes.byref(uid), ctypes.byref(gid)) != 0:
+        return None
+    return uid.value
+
+
+def same_user(conn: socket.socket) -> bool:
+    """The peer runs as this user (and the system could say so)."""
+    return peer_uid(conn) == os.getuid()
+
+
+def exchange(path: str, request: dict[str, Any]) -> dict[str, Any] | None:
+    """One request to the agent at ``path``; None when none answers, or when the process
+    listening there is not this user's (then nothing is sent)."""
+    import socket  # not at import: the host's start-up does not need it
+
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(CLIENT_TIMEOUT)
+            conn.connect(path)
+            if not same_user(conn):
+                return None
+            conn.sendall(json.dumps(request).encode() + b"\n")
+            answer = json.loads(read_line(conn))
+    except (OSError, ValueError):
+        return None
+    return answer if isinstance(answer, dict) else None
 
 
 class TokenCache:
@@ -75,27 +139,20 @@ class TokenCache:
         runtime = os.environ.get("XDG_RUNTIME_DIR", "")
         seconds = cache_seconds()
         if not (sys.platform.startswith(_PLATFORMS) and seconds and runtime
-                and _private_dir(runtime)):
+                and _private_path(runtime)):
             return None
         backend = os.environ.get("PYTHON_KEYRING_BACKEND", "")
         safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in backend)
         name = f"agent-{safe}.sock" if backend else "agent.sock"  # one per keyring choice
-        path = os.path.join(runtime, "pocket-companion", name)
+        path = os.path.join(runtime, FOLDER, name)
         return cls(path, seconds) if len(os.fsencode(path)) < _PATH_LIMIT else None
 
     def _ask(self, request: dict[str, Any]) -> dict[str, Any] | None:
-        """One request; None when no agent answers."""
-        import socket  # not at import: the host's start-up does not need it
-
-        try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-                conn.settimeout(_CLIENT_TIMEOUT)
-                conn.connect(self.path)
-                conn.sendall(json.dumps(request).encode() + b"\n")
-                answer = json.loads(_read_line(conn))
-        except (OSError, ValueError):
+        """One request; None when no agent of ours answers (or the folders are not ours)."""
+        folder = os.path.dirname(self.path)
+        if not (_private_path(os.path.dirname(folder)) and _private_path(folder)):
             return None
-        return answer if isinstance(answer, dict) else None
+        return exchange(self.path, request)
 
     def get(self, account: str) -> str | None:
         token = (self._ask({"op": "get", "account": account}) or {}).get("token")
@@ -112,126 +169,18 @@ class TokenCache:
     def _start(self, entries: dict[str, str]) -> None:
         import subprocess
 
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pocket_companion.keyagent", self.path, str(self.seconds)],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, cwd="/")
+        from .children import spawn
+
+        proc = spawn("pocket_companion.keyagent", stdin=subprocess.PIPE,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     start_new_session=True)
         assert proc.stdin is not None
         with proc.stdin:
-            proc.stdin.write(json.dumps(entries).encode())
+            proc.stdin.write(json.dumps({"socket": self.path, "seconds": self.seconds,
+                                         "entries": entries}).encode())
 
 
-class Agent:
-    """The server side: entries in memory, each until its deadline."""
+if __name__ == "__main__":  # the agent process: python -m pocket_companion.keyagent
+    from .keyagent_server import main
 
-    def __init__(self, seconds: float, clock: Any = time.monotonic) -> None:
-        self.seconds, self.clock = seconds, clock
-        self.entries: dict[str, tuple[float, str]] = {}
-
-    def put(self, account: str, token: str) -> None:
-        self.entries[account] = (self.clock() + self.seconds, token)
-
-    def answer(self, request: Any) -> dict[str, Any]:
-        if not isinstance(request, dict):
-            return {"error": "not a JSON object"}
-        op, account = request.get("op"), request.get("account")
-        if op == "ping":
-            return {}
-        if op == "get" and isinstance(account, str):
-            entry = self.entries.get(account)
-            return {"token": entry[1]} if entry else {"miss": True}
-        if op == "put" and isinstance(account, str) and isinstance(request.get("token"), str):
-            self.put(account, request["token"])
-            return {}
-        if op == "forget":
-            if isinstance(account, str):
-                self.entries.pop(account, None)
-            else:
-                self.entries.clear()
-            return {}
-        return {"error": "unknown request"}
-
-    def time_left(self) -> float:
-        """Seconds to the next deadline, after dropping what expired (0: nothing left)."""
-        now = self.clock()
-        self.entries = {k: v for k, v in self.entries.items() if v[0] > now}
-        return min((v[0] - now for v in self.entries.values()), default=0.0)
-
-    def serve(self, server: socket.socket) -> None:
-        while (left := self.time_left()) > 0:
-            server.settimeout(left)
-            try:
-                conn, _ = server.accept()
-            except TimeoutError:
-                continue
-            with conn:
-                conn.settimeout(_CLIENT_TIMEOUT)
-                try:
-                    if _same_user(conn):
-                        request = json.loads(_read_line(conn))
-                        conn.sendall(json.dumps(self.answer(request)).encode() + b"\n")
-                except (OSError, ValueError):
-                    continue
-
-
-def _same_user(conn: socket.socket) -> bool:
-    """The peer runs as this user (checked where the system tells; the folder is 0700)."""
-    import socket
-    import struct
-
-    option = getattr(socket, "SO_PEERCRED", None)
-    if option is None:
-        return True
-    _pid, uid, _gid = struct.unpack("iII", conn.getsockopt(socket.SOL_SOCKET, option, 12))
-    return bool(uid == os.getuid())
-
-
-def _bind(path: str) -> socket.socket | None:
-    """Listen at ``path``; None when a live agent already does (a stale socket is replaced)."""
-    import socket
-
-    folder = os.path.dirname(path)
-    os.makedirs(folder, mode=0o700, exist_ok=True)
-    os.chmod(folder, 0o700)
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    old_umask = os.umask(0o177)
-    try:
-        try:
-            server.bind(path)
-        except OSError:
-            if TokenCache(path, 1.0)._ask({"op": "ping"}) is not None:
-                server.close()
-                return None
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
-            server.bind(path)
-    finally:
-        os.umask(old_umask)
-    server.listen(16)
-    return server
-
-
-def main(argv: list[str]) -> int:
-    path, seconds = argv[0], float(argv[1])
-    entries = json.loads(sys.stdin.buffer.read() or b"{}")
-    server = _bind(path)
-    if server is None:  # another agent got there first: it takes these entries
-        for account, token in entries.items():
-            TokenCache(path, seconds)._ask({"op": "put", "account": account, "token": token})
-        return 0
-    agent = Agent(seconds)
-    for account, token in entries.items():
-        agent.put(account, token)
-    inode = os.stat(path).st_ino
-    try:
-        agent.serve(server)
-    finally:
-        server.close()
-        with contextlib.suppress(OSError):
-            if os.stat(path).st_ino == inode:  # still ours, not a newer agent's
-                os.unlink(path)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

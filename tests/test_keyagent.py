@@ -15,13 +15,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pocket_companion.keyagent import Agent, TokenCache, _same_user
+from pocket_companion.keyagent import TokenCache, same_user
+from pocket_companion.keyagent_server import Agent
 
 from tests.conftest import need
 from tests.fakepocket import FakePocket
 from tests.support.clock import Clock
 from tests.support.frames import HostProcess
 from tests.support.hostio import connect_account, host_env
+from tests.support.runtime import agents
 
 
 def wait_for(check: Callable[[], object], timeout: float = 15.0) -> None:
@@ -29,19 +31,6 @@ def wait_for(check: Callable[[], object], timeout: float = 15.0) -> None:
     while not check():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.02)
-
-
-def agents(path: str) -> list[int]:
-    """Pids of agent processes serving ``path`` (Linux /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"pocket_companion.keyagent" in argv and path.encode() in argv:
-            found.append(int(entry.name))
-    return found
 
 
 def cache_of(env: dict[str, str]) -> TokenCache:
@@ -87,13 +76,14 @@ def test_a_read_starts_an_agent_that_serves_it_from_memory(cache: TokenCache,
     assert stat.S_IMODE(Path(cache.path).stat().st_mode) == 0o600
     assert stat.S_IMODE(Path(cache.path).parent.stat().st_mode) == 0o700
     cache.put("b@server", "secret-token-b")  # the running agent takes it
-    assert len(agents(cache.path)) == 1
+    [pid] = agents(cache.path)
+    argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[:-1]
+    assert argv[1:] == [b"-P", b"-m", b"pocket_companion.keyagent"]  # nothing else: stdin
     cache.forget("a@server")
     assert cache.get("a@server") is None and cache.get("b@server") == "secret-token-b"
     for path in tmp_path.rglob("*"):  # in memory only
         if path.is_file():
             assert b"secret-token" not in path.read_bytes(), path
-    [pid] = agents(cache.path)
     cache.forget()
     wait_for(lambda: not Path(f"/proc/{pid}").exists() or agents(cache.path) == [])
     assert not Path(cache.path).exists()
@@ -148,7 +138,7 @@ def test_other_users_cannot_reach_it(cache: TokenCache, tmp_path: Path) -> None:
     def connect_to(path: Path) -> Callable[[], None]:
         return lambda: socket.socket(socket.AF_UNIX).connect(str(path))
 
-    assert as_nobody(connect_to(cache.path)) == 1  # the folder is 0700: refused
+    assert as_nobody(connect_to(Path(cache.path))) == 1  # the folder is 0700: refused
     open_dir = Path(tempfile.mkdtemp(prefix="pc-open-"))  # /tmp: others may enter
     open_dir.chmod(0o777)
     with socket.socket(socket.AF_UNIX) as server:  # the peer check, without the folder's help
@@ -160,13 +150,13 @@ def test_other_users_cannot_reach_it(cache: TokenCache, tmp_path: Path) -> None:
         peer.start()
         conn, _ = server.accept()
         with conn:
-            assert not _same_user(conn)
+            assert not same_user(conn)
         peer.join()
         with socket.socket(socket.AF_UNIX) as mine:
             mine.connect(str(open_dir / "s"))
             conn, _ = server.accept()
             with conn:
-                assert _same_user(conn)
+                assert same_user(conn)
     shutil.rmtree(open_dir)
 
 
