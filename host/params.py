@@ -13,6 +13,19 @@ if TYPE_CHECKING:
 MAX_TAGS = 100
 MAX_TAG_CHARS = 25  # Pocket's own limit
 MAX_TITLE_CHARS = 2000
+# Dropped from titles and tags: C0 and C1 controls and DEL (the whitespace ones become spaces),
+# and the bidi embedding, override and isolate controls, which reorder the text after them.
+# Other format characters (joiners in emoji and scripts, direction marks) are text and stay.
+_CONTROLS = {point: " " if chr(point).isspace() else None
+             for point in (*range(0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F),
+                           *range(0x2066, 0x206A))}
+
+
+def _one_line(value: str) -> str:
+    """Title or tag text on one line: controls dropped, whitespace runs as one space, trimmed."""
+    if not value.isprintable():  # the usual title is: no controls to look for
+        value = value.translate(_CONTROLS)
+    return " ".join(value.split())
 
 
 def _valid_text(value: str, name: str) -> str:
@@ -50,7 +63,7 @@ class Params:
         return self.raw[name]
 
     def title(self) -> str:
-        return " ".join((self.text("title", max_chars=MAX_TITLE_CHARS) or "").split())
+        return _one_line(self.text("title", max_chars=MAX_TITLE_CHARS) or "")
 
     def tags(self, name: str = "tags") -> list[str]:
         return parse_tags(self.raw.get(name), name)
@@ -71,7 +84,8 @@ class Params:
 
 
 def parse_tags(value: object, name: str = "tags") -> list[str]:
-    """Tags as Pocket keeps them: trimmed, lower-case, at most 25 characters, no commas."""
+    """Tags as Pocket keeps them: trimmed, lower-case, at most 25 characters, no commas
+    (and, as titles, without control characters)."""
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
@@ -80,7 +94,7 @@ def parse_tags(value: object, name: str = "tags") -> list[str]:
         raise InvalidParams(f"at most {MAX_TAGS} tags")
     tags: list[str] = []
     for raw in value:
-        tag = _valid_text(" ".join(raw.split()).lower(), name)
+        tag = _valid_text(_one_line(raw).lower(), name)
         if not tag:
             continue
         if "," in tag or len(tag) > MAX_TAG_CHARS:

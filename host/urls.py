@@ -1,14 +1,17 @@
 """Which URLs can be saved, and the one normalisation rule used to recognise them.
 
-The stored URL is what the user saved, minus tracking parameters. The lookup key
-additionally lower-cases scheme and host, drops default ports and the fragment,
-so the same page is recognised however it was reached.
+The stored URL is what the user saved, minus tracking parameters, and made safe to show:
+a host name with non-ASCII letters is stored in its ASCII (punycode) form, and characters
+that show no glyph (controls, bidi and other format characters, non-ASCII spaces) are
+percent-encoded in the rest, as a browser sends them. The lookup key additionally
+lower-cases scheme and host, drops default ports and the fragment, so the same page is
+recognised however it was reached.
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from .errors import InvalidUrl
 
@@ -24,6 +27,8 @@ _TRACKING_NAMES = frozenset(
     }
 )
 _FORBIDDEN_CHARS = re.compile(r"[\x00-\x20\x7f]")
+# Non-ASCII characters that show no glyph: percent-encoded outside the host.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cn", "Co", "Zl", "Zp", "Zs"})
 # Most saved URLs: http(s), a lower-case host name, no port, user, query or fragment, and a
 # plain ASCII path. Nothing in them to clean, and they already are their own lookup key.
 _PLAIN = re.compile(r"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*",
@@ -59,6 +64,8 @@ def clean(raw: object) -> tuple[str, str]:
 
 def _clean_parsed(url: str) -> tuple[str, str]:
     parts, host, port = _parts(url)
+    if not url.isascii():
+        parts = _shown_safely(parts)
     query = _clean_query(parts.query)
     cleaned = urlunsplit(parts if query == parts.query else parts._replace(query=query))
     if cleaned != url:  # rebuilt differently: the key is the cleaned URL's own
@@ -100,6 +107,36 @@ def _parts(url: str) -> tuple[SplitResult, str, int | None]:
     except UnicodeEncodeError:
         raise InvalidUrl("the URL is not valid Unicode") from None
     return parts, host, port
+
+
+def _shown_safely(parts: SplitResult) -> SplitResult:
+    """The host in IDNA's ASCII form; characters without a glyph percent-encoded elsewhere."""
+    netloc = parts.netloc if parts.netloc.isascii() else _ascii_netloc(parts.netloc)
+    return parts._replace(netloc=netloc, path=_visible(parts.path),
+                          query=_visible(parts.query), fragment=_visible(parts.fragment))
+
+
+def _ascii_netloc(netloc: str) -> str:
+    """``host[:port]`` with the host name converted as browsers do (UTS #46, IDNA 2008)."""
+    import idna  # only for non-ASCII host names: browsers hand over the ASCII form
+
+    name, colon, port = netloc.partition(":")  # user names are refused, [IPv6] is ASCII
+    try:
+        ascii_name = idna.encode(name, uts46=True).decode("ascii")
+    except UnicodeError:  # idna.IDNAError is one
+        raise InvalidUrl("the URL's host name is not a valid international domain name "
+                         "(IDNA)") from None
+    return f"{ascii_name}{colon}{port}"
+
+
+def _visible(text: str) -> str:
+    """Path, query or fragment with its non-ASCII characters that show no glyph encoded."""
+    if text.isascii():
+        return text
+    import unicodedata
+
+    return "".join(quote(char, safe="") if unicodedata.category(char) in _INVISIBLE else char
+                   for char in text)
 
 
 def _key(scheme: str, host: str, port: int | None, path: str, query: str) -> str:

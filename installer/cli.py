@@ -12,6 +12,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from pocket_companion.text import for_terminal, terminal_lines
+
 from .machine import SCOPES, Machine, current, receipt_path
 
 if TYPE_CHECKING:
@@ -48,9 +50,9 @@ def _command(run: Callable[[Machine, argparse.Namespace], Outcome]
         try:
             status, data, text = run(current(), args)
         except InstallError as exc:
-            print(f"pocket-companion: {exc}", file=sys.stderr)
+            print(f"pocket-companion: {for_terminal(str(exc))}", file=sys.stderr)
             raise SystemExit(1) from exc
-        print(json.dumps(data, indent=2) if args.json else text)
+        print(json.dumps(data, indent=2) if args.json else terminal_lines(text))
         raise SystemExit(status)
 
     return command

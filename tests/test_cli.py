@@ -37,7 +37,8 @@ def test_json_output_is_the_protocols_data_object(home: object) -> None:
 
 def test_errors_exit_non_zero_with_one_line(home: object) -> None:
     for args in (["save", "ftp://example.org/"], ["save", "https://e.org/", "--tag", "x" * 30],
-                 ["sync"], ["login", "--server", "http://remote.example"]):
+                 ["sync"], ["login", "--server", "http://remote.example"],
+                 ["save", "https://ex\u202eample.com/"]):  # not valid IDNA
         result = run(*args)
         assert result.returncode != 0
         assert result.stdout == ""

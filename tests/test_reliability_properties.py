@@ -5,6 +5,9 @@ and then a clean end or a truncation, never half a frame; replies never exceed t
 browser's limit. Every well-framed request to the real host gets exactly one reply
 carrying its id, whatever its params hold; a desynchronised stream ends the host with
 a logged reason and nothing but whole frames on stdout. No handler fails untyped.
+Text the CLI prints holds nothing a terminal acts on; titles and tags are stored without
+control characters; URLs are stored with ASCII hosts and nothing invisible in them, and the
+fast path for clean URLs agrees with the full parse under those rules too.
 """
 
 from __future__ import annotations
@@ -14,14 +17,16 @@ import io
 import json
 import struct
 import threading
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pocket_companion import framing
+from pocket_companion import framing, urls
 from pocket_companion.actions import ACTIONS, Context, Later
 from pocket_companion.caller import Caller
 from pocket_companion.config import Settings
@@ -29,8 +34,10 @@ from pocket_companion.core import Companion, Deps
 from pocket_companion.dispatch import MAX_ID_CHARS, RequestError, parse, run
 from pocket_companion.errors import ERROR_CODES, CompanionError, InvalidRequest, ReplyTooLarge
 from pocket_companion.keychain import KeyringTokenStore
+from pocket_companion.params import Params, parse_tags
 from pocket_companion.pocket import PocketClient
 from pocket_companion.pocket_service import PocketService
+from pocket_companion.text import for_terminal, terminal_lines
 
 from tests.fuzz_host import run_fuzz
 from tests.support.browser import ScriptedBrowser
@@ -198,7 +205,7 @@ def local_companion(home: Path, memory_keyring: MemoryKeyring) -> Companion:
                                           timeout=(1.0, 1.0)))
 
     return Companion(home, Deps(tokens=KeyringTokenStore(), service_factory=service,
-                                opener=ScriptedBrowser(button=None)))  # type: ignore[arg-type]
+                                opener=ScriptedBrowser(button=None)))
 
 
 def test_no_params_make_a_handler_fail_untyped(local_companion: Companion) -> None:
@@ -219,6 +226,74 @@ def test_no_params_make_a_handler_fail_untyped(local_companion: Companion) -> No
             assert reply["error"]["code"] != "internal_error", reply
 
     check()
+
+
+# --- text shown to people -----------------------------------------------------------------
+
+_SHOWN_RAW_NEVER = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+_BIDI = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
+_INVISIBLE = frozenset({"Cc", "Cf", "Cn", "Co", "Zl", "Zp", "Zs", "Cs"})
+
+
+def _categories(text: str) -> set[str]:
+    return {unicodedata.category(char) for char in text if char not in "\u200c\u200d"}
+
+
+@given(TEXT)
+def test_text_for_a_terminal_holds_nothing_it_would_act_on(text: str) -> None:
+    shown = for_terminal(text)
+    assert not _categories(shown) & _SHOWN_RAW_NEVER, ascii(shown)
+    assert for_terminal(shown) == shown and terminal_lines(shown) == shown
+    assert shown == text or not text.isprintable()
+    assert terminal_lines(text).split("\n") == [for_terminal(line) for line in text.split("\n")]
+
+
+@given(TEXT)
+def test_titles_and_tags_are_kept_without_controls(text: str) -> None:
+    try:
+        title = Params({"title": text}, ("title",)).title()
+        tags = parse_tags([text.replace(",", "")[:12]])  # 25 even if lower() doubles it
+    except CompanionError as exc:
+        assert exc.code == "invalid_params" and not text.isprintable()  # a lone surrogate
+        return
+    for kept in (title, *tags):
+        assert "Cc" not in _categories(kept) and not _BIDI & set(kept), ascii(kept)
+        assert kept == kept.strip() and "  " not in kept
+    assert Params({"title": title}, ("title",)).title() == title
+    assert title == " ".join(text.split()) or not text.isprintable()
+
+
+_HOST_CHARS = "abcK09-.\u00e9\u00fc\u0435\u00df\u202e\u200d\u00ad\u2764\x9b_\u3002"
+_PATH_CHARS = ("abc/%?#=&;.-~\u00e9\u202e\u200b\u00a0\x85\x9b\u2028\ue000\U000e0001\u0378"
+               "\U0001f642\u0301")
+_UNICODE_URLS = st.builds(
+    "{}://{}{}{}".format,
+    st.sampled_from(["http", "https", "HTTPS"]),
+    st.text(_HOST_CHARS, min_size=1, max_size=12) | st.sampled_from(["xn--bcher-kva.example"]),
+    st.sampled_from(["/", "", "?", "#", ":8080/", "/?utm_source=\u202e&q=\u00e9"]),
+    st.text(_PATH_CHARS, max_size=20),
+)
+
+
+def _cleaned(url: str, clean: Callable[[str], tuple[str, str]]) -> tuple[str, str] | str:
+    try:
+        return clean(url)
+    except CompanionError as exc:
+        return exc.code
+
+
+@settings(max_examples=500)
+@given(_UNICODE_URLS)
+def test_urls_are_stored_in_a_form_safe_to_show(url: str) -> None:
+    outcome = _cleaned(url, urls.clean)
+    assert outcome == _cleaned(url, lambda u: urls._clean_parsed(urls._text(u)))
+    if isinstance(outcome, str):
+        assert outcome == "invalid_url"
+        return
+    stored, key = outcome
+    assert urlsplit(stored).netloc.isascii(), stored
+    assert not {unicodedata.category(char) for char in stored} & _INVISIBLE, ascii(stored)
+    assert urls.clean(stored) == (stored, key)  # the stored form is its own clean form
 
 
 # --- the real host ------------------------------------------------------------------------
