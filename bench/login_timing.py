@@ -23,8 +23,6 @@ from tests.fakepocket import FakePocket
 from tests.support.desktop import have, xvfb
 from tests.support.frames import REPO, HostProcess
 
-SCRIPT_ENV = "POCKET_COMPANION_WINDOW_SCRIPT"
-
 
 def one_login(fake: FakePocket, folder: Path, display: dict[str, str]) -> tuple[float, float]:
     """Seconds from the login request to the page shown, and to the token stored."""
@@ -32,10 +30,9 @@ def one_login(fake: FakePocket, folder: Path, display: dict[str, str]) -> tuple[
         "POCKET_COMPANION_HOME": str(folder / "home"), "POCKET_BASE_URL": fake.base_url,
         "POCKET_CONSUMER_KEY": fake.CONSUMER_KEY, "PYTHONPATH": str(REPO),
         "PYTHON_KEYRING_BACKEND": "tests.support.keyrings.FileKeyring",
-        "TEST_KEYRING_FILE": str(folder / "keyring.json"), SCRIPT_ENV: "click:authorize",
-        **display,
+        "TEST_KEYRING_FILE": str(folder / "keyring.json"), **display,
     }
-    host = HostProcess(env)
+    host = HostProcess(env, window_script="click:authorize")
     try:
         assert host.request("hello")["ok"]
         start = time.perf_counter()

@@ -11,7 +11,7 @@ import json
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .actions import ACTIONS, Context, Later
@@ -23,6 +23,10 @@ from .keyagent import TokenCache
 from .keychain import KeyringTokenStore
 from .logs import setup_logging
 from .params import Params
+from .text import for_terminal, terminal_lines
+
+if TYPE_CHECKING:
+    from .openers import Opener
 
 Data = dict[str, Any]
 
@@ -40,14 +44,15 @@ def _progress(stage: str, data: Data) -> None:
         print("Approve Pocket Companion in the window that opened.", file=sys.stderr)
     elif stage == "authorize":
         print(f"Approve Pocket Companion in your browser. If no browser appears, open:\n"
-              f"  {data['url']}", file=sys.stderr)
+              f"  {for_terminal(data['url'])}", file=sys.stderr)
 
 
 def _state_line(data: Data) -> str:
+    url = for_terminal(data["url"])
     if data["state"] == "synced":
-        return f"Saved {data['url']} (synced)"
-    reason = data.get("warning", {}).get("message") or "no account connected"
-    return f"Saved {data['url']} locally; it will be synced later ({reason})"
+        return f"Saved {url} (synced)"
+    reason = for_terminal(data.get("warning", {}).get("message") or "no account connected")
+    return f"Saved {url} locally; it will be synced later ({reason})"
 
 
 def cmd_save(c: Companion, args: argparse.Namespace) -> Data | str:
@@ -62,9 +67,9 @@ def cmd_list(c: Companion, args: argparse.Namespace) -> Data | str:
     lines = []
     for item in data["items"]:
         mark = "*" if item["state"] == "pending" else " "
-        tags = f"  [{', '.join(item['tags'])}]" if item["tags"] else ""
-        title = f"{item['title']} " if item["title"] else ""
-        lines.append(f"{mark} {item['saved_at'][:10]}  {title}<{item['url']}>{tags}")
+        tags = f"  [{', '.join(map(for_terminal, item['tags']))}]" if item["tags"] else ""
+        title = f"{for_terminal(item['title'])} " if item["title"] else ""
+        lines.append(f"{mark} {item['saved_at'][:10]}  {title}<{for_terminal(item['url'])}>{tags}")
     shown = len(data["items"])
     lines.append(f"{shown} of {data['total']} saved pages shown (* = not yet synced)")
     return "\n".join(lines)
@@ -75,11 +80,12 @@ def cmd_status(c: Companion, args: argparse.Namespace) -> Data | str:
     if args.json:
         return data
     account = data["account"]
-    who = f"{account['username']} on {account['server']}" if account else "no account (local only)"
+    who = (f"{for_terminal(account['username'])} on {for_terminal(account['server'])}"
+           if account else "no account (local only)")
     lines = [f"Account: {who}", f"Waiting to sync: {data['pending']}"]
     if data["last_error"]:
-        lines.append(f"Last sync problem: {data['last_error']}")
-    lines.append(f"Data folder: {c.home}")
+        lines.append(f"Last sync problem: {for_terminal(data['last_error'])}")
+    lines.append(f"Data folder: {for_terminal(str(c.home))}")
     return "\n".join(lines)
 
 
@@ -88,9 +94,27 @@ def cmd_sync(c: Companion, args: argparse.Namespace) -> Data | str:
     return data if args.json else f"Synced {data['synced']}; still waiting: {data['pending']}"
 
 
+ASK = "-"  # --consumer-key with no value: the key is asked for, not given in the arguments
+
+
+def _consumer_key(given: str | None) -> str | None:
+    """The key from the terminal or stdin (``--consumer-key`` alone), else as given; a key in
+    the arguments works but is visible to every user of this computer while it runs."""
+    if given is None:
+        return None
+    if given != ASK:
+        print("pocket-companion: note: other users of this computer can see a consumer key "
+              "given in the command line; next time leave the value out and type it when "
+              "asked (or set POCKET_CONSUMER_KEY)", file=sys.stderr)
+        return given
+    if sys.stdin.isatty():
+        print("Consumer key: ", end="", file=sys.stderr, flush=True)
+    return sys.stdin.readline().strip() or None
+
+
 def cmd_login(c: Companion, args: argparse.Namespace) -> Data | str:
-    params = {"server": args.server, "consumer_key": args.consumer_key, "timeout": args.timeout,
-              "show_in": "browser" if args.system_browser else None}
+    params = {"server": args.server, "consumer_key": _consumer_key(args.consumer_key),
+              "timeout": args.timeout, "show_in": "browser" if args.system_browser else None}
     data = call(c, "login", {k: v for k, v in params.items() if v is not None})
     synced = call(c, "sync", {})
     if args.json:
@@ -126,7 +150,10 @@ def _parser() -> argparse.ArgumentParser:
     command("sync", cmd_sync, "send everything waiting to the connected account now")
     login = command("login", cmd_login, "connect an account (Pocket v3 server)")
     login.add_argument("--server", help="server URL (default: the configured one)")
-    login.add_argument("--consumer-key", help="the app's consumer key on that server")
+    login.add_argument("--consumer-key", nargs="?", const=ASK, metavar="KEY",
+                       help="the app's consumer key on that server; give the option alone and "
+                            "type the key when asked (or pipe it in): a key in the command "
+                            "line is visible to other users")
     login.add_argument("--system-browser", action="store_true",
                        help="show the authorize page in the default web browser instead of a "
                             "window of its own (automatic when no display is available)")
@@ -138,18 +165,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, opener: Opener | None = None) -> int:
+    """The command line; ``opener`` replaces the login window (tests)."""
     args = _parser().parse_args(argv)
-    home = data_dir()
-    setup_logging(home / "logs", stderr=False)
     try:
+        home = data_dir()
+        setup_logging(home / "logs", stderr=False)
         tokens = KeyringTokenStore(cache=TokenCache.from_env())
-        result = args.func(Companion(home, Deps(tokens=tokens)), args)
+        result = args.func(Companion(home, Deps(tokens=tokens, opener=opener)), args)
     except Exception as exc:
-        print(f"pocket-companion: {as_error(exc, args.command).message}", file=sys.stderr)
+        print(f"pocket-companion: {for_terminal(as_error(exc, args.command).message)}",
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("pocket-companion: interrupted", file=sys.stderr)
         return 130
-    print(json.dumps(result, indent=2) if isinstance(result, dict) else result)
+    print(json.dumps(result, indent=2) if isinstance(result, dict) else terminal_lines(result))
     return 0

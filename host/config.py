@@ -12,7 +12,7 @@ import json
 import os
 
 from .errors import InvalidParams
-from .files import atomic_write
+from .files import atomic_write, private_folder
 from .records import Record
 
 TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
@@ -24,11 +24,12 @@ SERVER_ENV = "POCKET_BASE_URL"
 CONSUMER_KEY_ENV = "POCKET_CONSUMER_KEY"
 DEFAULT_SERVER = "https://getpocket.com"
 APP_NAME = "pocket-companion"
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+_LOOPBACK = {"127.0.0.1", "::1"}
 
 
 def data_folder() -> str:
-    """The data folder, created 0700 if missing (a string: pathlib is not loaded at start-up)."""
+    """The data folder, created 0700 (missing parents too) and refused if other users could
+    change it (a string: pathlib is not loaded at start-up)."""
     override = os.environ.get(HOME_ENV)
     if override:
         path = os.path.expanduser(override)
@@ -36,8 +37,7 @@ def data_folder() -> str:
         from platformdirs import user_data_dir
 
         path = user_data_dir(APP_NAME, appauthor=False)
-    os.makedirs(path, mode=0o700, exist_ok=True)
-    return path
+    return private_folder(path)
 
 
 def data_dir() -> Path:
@@ -48,18 +48,29 @@ def data_dir() -> Path:
 
 
 def check_server(url: str) -> str:
-    """Accept https servers, and plain http only on this machine's loopback."""
+    """Accept https servers, and plain http only on this machine's loopback address.
+
+    ``localhost`` is a name the system (or a proxy) may resolve anywhere: plain http needs
+    the address itself, ``127.0.0.1`` or ``[::1]``. A user name or password in the URL, a
+    query or a fragment are refused: the app's key and the account's token identify you.
+    """
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url.strip())
-    host = parts.hostname or ""
-    if parts.scheme == "https" and host:
-        return url.strip().rstrip("/")
-    if parts.scheme == "http" and host in _LOOPBACK:
-        return url.strip().rstrip("/")
-    raise InvalidParams(
-        f"server {url!r} is not an https URL (plain http is allowed only on 127.0.0.1)"
-    )
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise InvalidParams(f"server {url!r} is not a valid URL") from None
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise InvalidParams("a server URL must not contain a user name or password")
+    if parts.query or parts.fragment or "?" in text or "#" in text:
+        raise InvalidParams(f"server {url!r} must not have a ?query or #fragment")
+    if (parts.scheme == "https" and host) or (parts.scheme == "http" and host in _LOOPBACK):
+        return text.rstrip("/")
+    raise InvalidParams(f"server {url!r} is not an https URL (plain http is allowed only on "
+                        "this machine: 127.0.0.1 or [::1])")
 
 
 class Settings(Record):

@@ -43,8 +43,8 @@ def pocket_service(settings: Settings) -> ReadingService:
 
     if not settings.consumer_key:
         raise InvalidParams(
-            "no consumer key is configured: run `pocket-companion login --consumer-key KEY` "
-            "or set POCKET_CONSUMER_KEY")
+            "no consumer key is configured: run `pocket-companion login --consumer-key` (it "
+            "asks for the key) or set POCKET_CONSUMER_KEY")
     return PocketService(PocketClient(settings.server, settings.consumer_key))
 
 

@@ -11,7 +11,7 @@ reuse one, only add (see PROTOCOL.md).
     ├── NotAuthenticated, Forbidden, ServiceError
     ├── RateLimited, ServiceUnavailable              (retryable)
     ├── LoginRejected, LoginExpired, LoginTimeout, LoginCancelled
-    ├── SecureStorageUnavailable
+    ├── SecureStorageUnavailable, UnsafeFolder
     └── InternalError
 """
 
@@ -155,6 +155,12 @@ class SecureStorageUnavailable(CompanionError):
     code = "secure_storage_unavailable"
 
 
+class UnsafeFolder(CompanionError):
+    """Another local user could change the data folder: it is not used."""
+
+    code = "unsafe_data_folder"
+
+
 class InternalError(CompanionError):
     """A bug in the host; details are in the log."""
 
@@ -169,7 +175,8 @@ ERROR_CODES: tuple[str, ...] = tuple(
                 InvalidFrame, InvalidRequest, InvalidParams, InvalidUrl, UnknownAction,
                 ForbiddenCaller, NotFound, ReplyTooLarge, NotAuthenticated, Forbidden,
                 ServiceError, RateLimited, ServiceUnavailable, LoginRejected, LoginExpired,
-                LoginTimeout, LoginCancelled, SecureStorageUnavailable, InternalError,
+                LoginTimeout, LoginCancelled, SecureStorageUnavailable, UnsafeFolder,
+                InternalError,
             )
         }
     )

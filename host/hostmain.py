@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .dispatch import Reply
+    from .openers import Opener
 
 log = get_logger("pocket_companion.host")
 STARTUP_SYNC_DELAY = 0.5
@@ -202,13 +203,39 @@ class Host:
             self.network.shutdown(wait=True)
 
 
-def main() -> int:
+def refuse_all(reader: framing.RawReader, writer: framing.FrameWriter,
+               error: CompanionError) -> int:
+    """Answer every request with ``error``: the host cannot work, but it says why."""
+    while True:
+        try:
+            body = framing.read_frame(reader)
+        except framing.StreamError:
+            return 1
+        if body is None:
+            return 0
+        try:
+            request_id = parse(body).request_id
+        except RequestError as exc:
+            request_id = exc.request_id
+        except CompanionError:
+            request_id = None
+        writer.write(fail(request_id, error))
+
+
+def main(opener: Opener | None = None) -> int:
+    """The host as browsers start it; ``opener`` replaces the login window (tests)."""
     reader, out = claim_protocol_pipes()
-    home = data_folder()
+    writer = framing.FrameWriter(out)
+    try:
+        home = data_folder()
+    except CompanionError as exc:  # a data folder other users could change: not used
+        print(f"pocket-companion-host: {exc.message}", file=sys.stderr)
+        return refuse_all(reader, writer, exc)
     configure(os.path.join(home, "logs"))
     caller = identify(sys.argv[1:])
-    companion = Companion(home, Deps(tokens=HelperTokenStore(TokenCache.from_env())))
-    host = Host(reader, framing.FrameWriter(out), companion, caller)
+    tokens = HelperTokenStore(TokenCache.from_env())
+    companion = Companion(home, Deps(tokens=tokens, opener=opener))
+    host = Host(reader, writer, companion, caller)
     return host.serve()
 
 

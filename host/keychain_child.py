@@ -1,9 +1,10 @@
-"""``python -m pocket_companion.keychain_child get|set|delete ACCOUNT``: the keychain helper.
+"""``python -P -m pocket_companion.keychain_child``: the keychain helper.
 
 Run only as its own process, by :mod:`.keyhelper`; nothing imports it. It claims its
 pipes as the host does (:mod:`.stdio`): whatever keyring or a backend prints goes to
-stderr and what it reads finds nothing, while the token to store arrives on the private
-stdin (never in the arguments) and the answer, one JSON line, leaves on the private stdout.
+stderr and what it reads finds nothing. The request, ``{"op": "get"|"set"|"delete",
+"account", "token"?}``, arrives on the private stdin (never in the arguments, which other
+users can read) and the answer, one JSON line, leaves on the private stdout.
 """
 
 from __future__ import annotations
@@ -18,13 +19,16 @@ from .keychain import KeyringTokenStore
 from .stdio import claim_protocol_pipes
 
 
-def answer(op: str, account: str, token_in: bytes) -> dict[str, Any]:
+def answer(request: Any) -> dict[str, Any]:
+    if not isinstance(request, dict) or not isinstance(request.get("account"), str):
+        return {"error": "the keychain helper got no valid request"}
+    op, account, token = request.get("op"), request["account"], request.get("token")
     store = KeyringTokenStore(cache=TokenCache.from_env())
     try:
         if op == "get":
             return {"token": store.get(account)}
-        if op == "set":
-            store.set(account, token_in.decode("utf-8").rstrip("\n"))
+        if op == "set" and isinstance(token, str):
+            store.set(account, token)
         elif op == "delete":
             store.delete(account)
         else:
@@ -36,9 +40,11 @@ def answer(op: str, account: str, token_in: bytes) -> dict[str, Any]:
 
 def main() -> int:
     reader, writer = claim_protocol_pipes()
-    op, account = sys.argv[1:3]
-    writer.write(json.dumps(answer(op, account, reader.readall() if op == "set" else b""))
-                 .encode() + b"\n")
+    try:
+        request = json.loads(reader.readall() or b"null")
+    except ValueError:
+        request = None
+    writer.write(json.dumps(answer(request)).encode() + b"\n")
     writer.flush()
     return 0
 

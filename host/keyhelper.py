@@ -2,21 +2,25 @@
 
 keyring and what stands behind it (on Linux the Secret Service over D-Bus, with its
 crypto libraries) take about 15 MB and 60 ms to load. The host is long-lived and
-started cold for single saves, so it asks ``python -m pocket_companion.keychain_child``
-instead: the token read starts as soon as a save is committed and runs beside the
-host's own work (loading requests), the host never holds keyring's memory, and a
-backend that prompts on stdin meets the helper's own empty stdin, not the browser's pipe.
+started cold for single saves, so it asks ``python -P -m pocket_companion.keychain_child``
+(isolated from the working folder, :mod:`.children`) instead: the token read starts as
+soon as a save is committed and runs beside the host's own work (loading requests), the
+host never holds keyring's memory, and a backend that prompts on stdin meets the
+helper's own empty stdin, not the browser's pipe.
 Where the token cache (:mod:`.keyagent`) runs, a cold host asks it first and starts no
-helper at all; the helper hands each fresh read to it.
+helper at all; the helper hands each fresh read to it. What the helper is asked (the
+operation, the account, a token to store) is written to its stdin before it starts
+reading: its command line, which every local user can read, names nothing.
 """
 
 from __future__ import annotations
 
 import json
-import sys
+import os
 import threading
 import time
 
+from .children import spawn
 from .errors import SecureStorageUnavailable
 from .logs import get_logger, register_secret
 
@@ -40,22 +44,24 @@ class HelperTokenStore:
         self._lock = threading.Lock()
 
     @staticmethod
-    def _start(op: str, account: str, token_follows: bool = False) -> subprocess.Popen[str]:
+    def _start(op: str, account: str, token: str | None = None) -> subprocess.Popen[str]:
         import subprocess
 
-        no_window = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # no console flash on Windows
-        return subprocess.Popen(
-            [sys.executable, "-m", "pocket_companion.keychain_child", op, account],
-            stdin=subprocess.PIPE if token_follows else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
-            creationflags=no_window)
+        request = {"op": op, "account": account, **({"token": token} if token else {})}
+        stdin = _filled_pipe(json.dumps(request).encode("utf-8"))
+        try:
+            return spawn("pocket_companion.keychain_child", stdin=stdin, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                         creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
+        finally:
+            os.close(stdin)
 
     @staticmethod
-    def _answer(proc: subprocess.Popen[str], text: str | None = None) -> dict[str, object]:
+    def _answer(proc: subprocess.Popen[str]) -> dict[str, object]:
         import subprocess
 
         try:
-            out, err = proc.communicate(text, timeout=TIMEOUT)
+            out, err = proc.communicate(timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
@@ -101,7 +107,18 @@ class HelperTokenStore:
 
     def set(self, account: str, token: str) -> None:
         register_secret(token)
-        self._answer(self._start("set", account, token_follows=True), token + "\n")
+        self._answer(self._start("set", account, token))
 
     def delete(self, account: str) -> None:
         self._answer(self._start("delete", account))
+
+
+def _filled_pipe(data: bytes) -> int:
+    """The read end of a pipe that already holds ``data`` and is closed for writing (the
+    request is a few hundred bytes: it fits the pipe's buffer, so nothing waits)."""
+    read_end, write_end = os.pipe()
+    try:
+        os.write(write_end, data)
+    finally:
+        os.close(write_end)
+    return read_end

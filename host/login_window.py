@@ -1,13 +1,15 @@
 """The login window: the server's authorize page in a small window of our own.
 
-Run by the host (:mod:`pocket_companion.window`), one login per process::
+Run by the host (:mod:`pocket_companion.window`), one login per process, as
+``python -P -m pocket_companion.login_window`` with no other arguments: every process's
+command line is readable by every local user, and the authorize page's address holds the
+request token. This is the only module that imports pywebview (and, on Linux, Qt through
+it); Qt cannot start a second window loop in one process, so every login gets a fresh
+process. Contract with the parent:
 
-    python -m pocket_companion.login_window --url AUTHORIZE_URL --redirect REDIRECT_URI
-
-This is the only module that imports pywebview (and, on Linux, Qt through it);
-Qt cannot start a second window loop in one process, so every login gets a
-fresh process. Contract with the parent:
-
+- stdin: first a JSON line ``{"url", "redirect", "script"}`` (the authorize page, the
+  redirect URI as a prefix, the test script or null); then ``close`` (or the end of
+  input) closes the window.
 - stdout: exactly one JSON line, the result, then the process exits with its code:
   ``{"status": "redirected", "url", "via"}`` (0) the page went to the redirect URI;
   ``{"status": "closed"}`` (1) the person closed the window;
@@ -16,23 +18,25 @@ fresh process. Contract with the parent:
   ``{"status": "left", "url"}`` (4) the page itself went to another origin: the parent
   continues the login in the system browser from that URL.
 - stderr: the log, and status lines ``pocket-companion-window: {"status": "shown"}``.
-- stdin: ``close`` (or end of input) closes the window.
 
-The redirect is seen three ways, whichever comes first: a request to it
-(``request_sent``), a page load, and polling the current URL, so servers whose
-redirect never loads are detected too. The window stays on the server's origin:
-links and forms to other origins are opened in the system browser (``$BROWSER``
-is honoured), and when the page itself goes elsewhere (a redirect, a script) the
-window closes and reports where.
+The redirect is seen four ways, whichever comes first: the navigation to it (decided
+before its request is sent, so the window's result is known before the host's loopback
+server sees it), a request to it (``request_sent``), a page load, and polling the current
+URL, so servers whose redirect never loads are detected too. What the page may do (stay
+on the server's origin, links elsewhere in the web browser, no pop-ups without a click,
+no other schemes, no bridge to Python) is :mod:`.window_policy`, enforced on Qt by
+:mod:`.login_qt`. Other pywebview backends (macOS, Windows) cannot be held to it here,
+so the host does not start this window there and uses the web browser instead.
 
-Test hook: ``POCKET_COMPANION_WINDOW_SCRIPT`` lets a script act as the person once
-the page is shown, as comma-separated steps: ``click:ID`` presses the element with
-that id (as a mouse click would), ``close`` closes the window as its close button does.
+The test script (for tests only: it comes from the code that built the opener, see
+:class:`~pocket_companion.window.EmbeddedWindow`) acts as the person once the page is
+shown, as comma-separated steps: ``click:ID`` clicks the middle of the element with that
+id with a real (synthesized) mouse click, ``close`` closes the window as its close button
+does.
 """
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import logging
@@ -41,11 +45,14 @@ import sys
 import threading
 import time
 from typing import IO, Any, NoReturn
-from urllib.parse import urlsplit
 
 from .logs import level
 from .stdio import claim_protocol_pipes
-from .window import SCRIPT_ENV, STATUS_PREFIX, display_available
+from .window import STATUS_PREFIX, display_available
+from .window_policy import Policy
+
+if False:  # for type checkers only: Qt is loaded when the window is shown
+    from .login_qt import Guard
 
 log = logging.getLogger("pocket_companion.login_window")
 
@@ -53,47 +60,21 @@ EXIT_CODES = {"redirected": 0, "closed": 1, "cancelled": 2, "failed": 3, "left":
 TITLE = "Sign in - Pocket Companion"
 POLL = 0.1
 STEP_WAIT = 30.0
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-# Links and forms to another origin open as a new window, which pywebview hands
-# to the system browser on every backend.
-_GUARD = """(function (allowed) {
-  if (window.__pocketCompanionGuard) { return true; }
-  window.__pocketCompanionGuard = true;
-  function away(url) {
-    try { return allowed.indexOf(new URL(url, location.href).origin) < 0; }
-    catch (e) { return false; }
-  }
-  function onClick(event) {
-    var link = event.target && event.target.closest && event.target.closest("a[href], area[href]");
-    if (link && away(link.href)) { link.target = "_blank"; }
-  }
-  document.addEventListener("click", onClick, true);
-  document.addEventListener("auxclick", onClick, true);
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (form && away(form.action)) { form.target = "_blank"; }
-  }, true);
-  return true;
-})(%s)"""
-
-
-def origin(url: str) -> str:
-    """``scheme://host[:port]`` as browsers write it (default ports left out)."""
-    try:
-        parts = urlsplit(url)
-        host, port = parts.hostname or "", parts.port
-    except ValueError:
-        return ""
-    host = f"[{host}]" if ":" in host else host
-    shown_port = f":{port}" if port and port != _DEFAULT_PORTS.get(parts.scheme) else ""
-    return f"{parts.scheme}://{host}{shown_port}"
+CLICK_AGAIN = 3.0  # seconds after a click that left its element in place
+_CENTRE = """(function () {
+  var e = document.getElementById(%s);
+  if (!e || document.readyState !== "complete") { return null; }
+  e.scrollIntoView({block: "center"});
+  var r = e.getBoundingClientRect();
+  return [Math.round(r.left + r.width / 2), Math.round(r.top + r.height / 2)];
+})()"""
 
 
 class LoginWindow:
-    def __init__(self, url: str, redirect: str) -> None:
-        self.url, self.redirect = url, redirect
-        self.allowed = [origin(url), origin(redirect)]
+    def __init__(self, url: str, redirect: str, script: str | None = None) -> None:
+        self.url, self.redirect, self.script = url, redirect, script
+        self.policy = Policy(url, redirect)
+        self.guard: Guard | None = None
         self.result: dict[str, Any] = {}
         self.shown = threading.Event()
         self.done = threading.Event()
@@ -107,8 +88,8 @@ class LoginWindow:
             self.result = {"status": status, **data}
         log.info("login window: %s", status)
         self.done.set()
-        if self.window is not None and status != "closed":
-            self.window.destroy()
+        if self.window is not None and status != "closed":  # not from the GUI thread itself
+            threading.Thread(target=self.window.destroy, name="close", daemon=True).start()
 
     def check(self, url: str | None, via: str) -> bool:
         """Finish when ``url`` is the redirect; True if it was."""
@@ -118,19 +99,16 @@ class LoginWindow:
         return False
 
     def on_request(self, request: Any) -> None:
-        url = str(request.url)
-        if not self.check(url, "request_sent") and origin(url) not in self.allowed:
-            log.debug("request to another origin: %s", origin(url))
+        self.check(str(request.url), "request_sent")
+
+    def on_left(self, url: str) -> None:
+        log.warning("the sign-in page went on at another site; continuing in the browser")
+        self.finish("left", url=url)
 
     def on_loaded(self, window: Any) -> None:
         url = window.get_current_url() or ""
         if self.check(url, "loaded") or not url.startswith(("http:", "https:")):
             return
-        if origin(url) not in self.allowed:
-            log.warning("the page left the server's origin for %s", origin(url))
-            self.finish("left", url=url)
-            return
-        window.run_js(_GUARD % json.dumps(self.allowed))
         if not self.shown.is_set():
             self.shown.set()
             print(STATUS_PREFIX + json.dumps({"status": "shown"}), file=sys.stderr, flush=True)
@@ -143,22 +121,27 @@ class LoginWindow:
             os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
         if not display_available():  # Qt would abort the process
             raise RuntimeError("no display (DISPLAY or WAYLAND_DISPLAY is not set)")
+        if not sys.platform.startswith("linux"):
+            raise RuntimeError("the login window is confined to the server's site only with "
+                               "Qt (Linux); the web browser is used here")
         import webview
 
+        from .login_qt import install
+
+        self.guard = install(self.policy, self.on_left,
+                             lambda url: self.check(url, "navigation"))
         self.window = webview.create_window(TITLE, self.url, width=520, height=680)
         self.window.events.request_sent += self.on_request
         self.window.events.loaded += self.on_loaded
         self.window.events.closed += self.on_closed
-        webview.start(self.watch, (control,), private_mode=True,  # native backends elsewhere
-                      gui="qt" if sys.platform.startswith("linux") else None)
+        webview.start(self.watch, (control,), private_mode=True, gui="qt")
         self.finish("closed")
 
     def watch(self, control: IO[str]) -> None:
         """Beside the GUI loop: the parent's pipe, the test script, the redirect poll."""
         threading.Thread(target=self.obey, args=(control,), daemon=True).start()
-        script = os.environ.get(SCRIPT_ENV)
-        if script:
-            threading.Thread(target=self.play, args=(script,), daemon=True).start()
+        if self.script:
+            threading.Thread(target=self.play, args=(self.script,), daemon=True).start()
         while not self.done.wait(POLL):
             self.check(self.window.get_current_url(), "poll")
 
@@ -181,13 +164,22 @@ class LoginWindow:
                 log.error("unknown script step %r", step)
 
     def click(self, element_id: str) -> None:
-        element = f"document.getElementById({json.dumps(element_id)})"
+        """Wait for the element, then click its middle with the (synthesized) mouse; click
+        again if the page asked for no navigation or window (it was not ready for input)."""
+        guard = self.guard
+        assert guard is not None
         deadline = time.monotonic() + STEP_WAIT
-        while not self.window.evaluate_js(f"document.readyState === 'complete' && !!{element}"):
-            if self.done.wait(POLL) or time.monotonic() > deadline:
-                log.error("script: no element #%s to click", element_id)
+        clicked, asked = 0.0, guard.requests
+        while guard.requests == asked:  # until the page asks to go somewhere
+            point = guard.evaluate(_CENTRE % json.dumps(element_id))
+            if time.monotonic() > deadline:
+                log.error("script: clicking #%s did nothing", element_id)
                 return
-        self.window.evaluate_js(f"{element}.click(); true")
+            if isinstance(point, list) and time.monotonic() - clicked > CLICK_AGAIN:
+                guard.click(int(point[0]), int(point[1]))
+                clicked = time.monotonic()
+            if self.done.wait(POLL):
+                return
 
 
 def _claim_stdio() -> tuple[IO[str], IO[str]]:
@@ -199,21 +191,34 @@ def _claim_stdio() -> tuple[IO[str], IO[str]]:
             io.TextIOWrapper(io.BufferedWriter(writer), encoding="utf-8"))
 
 
-def main(argv: list[str] | None = None) -> NoReturn:
-    parser = argparse.ArgumentParser(prog="python -m pocket_companion.login_window",
-                                     description="Show a login page until it redirects.")
-    parser.add_argument("--url", required=True, help="the authorize page")
-    parser.add_argument("--redirect", required=True, help="the redirect URI (a prefix)")
-    args = parser.parse_args(argv)
+def _setup(control: IO[str]) -> LoginWindow:
+    """The first line on stdin: what to show (never in the arguments: see above)."""
+    try:
+        setup = json.loads(control.readline())
+        url, redirect, script = setup["url"], setup["redirect"], setup.get("script")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise RuntimeError("no valid set-up line on stdin") from exc
+    if not (isinstance(url, str) and isinstance(redirect, str)
+            and isinstance(script, str | None)):
+        raise RuntimeError("the set-up line has the wrong types")
+    return LoginWindow(url, redirect, script)
+
+
+def main() -> NoReturn:
     control, out = _claim_stdio()
     logging.basicConfig(stream=sys.stderr, level=level(),
                         format="%(name)s %(levelname)s: %(message)s")
-    window = LoginWindow(args.url, args.redirect)
     try:
-        window.show(control)
-    except Exception as exc:  # pywebview missing, no usable GUI backend
-        log.error("the login window could not be shown: %s: %s", type(exc).__name__, exc)
-        window.finish("failed", message=f"{type(exc).__name__}: {exc}")
+        window = _setup(control)
+    except RuntimeError as exc:
+        window = LoginWindow("", "")
+        window.finish("failed", message=str(exc))
+    if not window.result:
+        try:
+            window.show(control)
+        except Exception as exc:  # pywebview missing, no usable GUI backend
+            log.error("the login window could not be shown: %s: %s", type(exc).__name__, exc)
+            window.finish("failed", message=f"{type(exc).__name__}: {exc}")
     out.write(json.dumps(window.result) + "\n")
     out.flush()
     sys.stderr.flush()

@@ -10,9 +10,11 @@ from __future__ import annotations
 import threading
 
 from .logs import get_logger
+from .records import Record
 
 TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Protocol
 
     class LoginPage(Protocol):
@@ -26,7 +28,21 @@ if TYPE_CHECKING:
         def close(self) -> None: ...
 
     class Opener(Protocol):
-        def open(self, authorize_url: str, redirect_uri: str) -> LoginPage: ...
+        def open(self, target: LoginTarget) -> LoginPage: ...
+
+
+class LoginTarget(Record):
+    """What an opener shows: the authorize page, the redirect that ends the login, and
+    ``relay(url)``, a one-time loopback address that redirects to ``url`` (for programs
+    whose command line other users can read)."""
+
+    authorize_url: str
+    redirect_uri: str
+    relay: Callable[[str], str]
+
+    def elsewhere(self, url: str) -> LoginTarget:
+        """The same login, going on at ``url``."""
+        return LoginTarget(url, self.redirect_uri, self.relay)
 
 
 log = get_logger(__name__)
@@ -55,11 +71,13 @@ def _launch(url: str) -> None:
 class SystemBrowser:
     """Opens the authorize page with :mod:`webbrowser` (``$BROWSER`` is honoured).
 
-    The launch runs beside the login: some launchers return only when the browser
-    they started exits, and the login must not wait for that.
+    The browser is given a one-time loopback address that redirects to the page: its
+    command line (readable by every local user for as long as it runs) holds nothing
+    that is still usable. The launch runs beside the login: some launchers return only
+    when the browser they started exits, and the login must not wait for that.
     """
 
-    def open(self, authorize_url: str, redirect_uri: str) -> LoginPage:
-        threading.Thread(target=_launch, args=(authorize_url,), name="browser-launch",
-                         daemon=True).start()
+    def open(self, target: LoginTarget) -> LoginPage:
+        threading.Thread(target=_launch, args=(target.relay(target.authorize_url),),
+                         name="browser-launch", daemon=True).start()
         return _BrowserTab()

@@ -53,11 +53,15 @@ def _pin_environment(session: requests.Session, url: str) -> None:
 
     requests scans the whole environment for proxies on each call, which costs more
     than the rest of a local save. The client talks to one server, so its proxies
-    (``NO_PROXY`` honoured) and CA bundle are fixed when the session is made.
+    (``NO_PROXY`` honoured) and CA bundle are fixed when the session is made. A plain
+    http server is this machine's loopback (:func:`~.config.check_server`): no proxy.
     """
     import requests.utils
 
     if not session.trust_env:
+        return
+    if url.startswith("http:"):  # only ever this machine's loopback: never via a proxy
+        session.trust_env = False
         return
     session.proxies.update(requests.utils.get_environ_proxies(url))
     bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")

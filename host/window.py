@@ -22,6 +22,7 @@ import os
 import sys
 import threading
 
+from .children import spawn
 from .logs import get_logger
 from .openers import SystemBrowser
 
@@ -30,13 +31,12 @@ if TYPE_CHECKING:
     import subprocess
     from typing import IO, Any
 
-    from .openers import LoginPage, Opener
+    from .openers import LoginPage, LoginTarget, Opener
 
 log = get_logger(__name__)
 
 MODULE = "pocket_companion.login_window"
 STATUS_PREFIX = "pocket-companion-window: "
-SCRIPT_ENV = "POCKET_COMPANION_WINDOW_SCRIPT"  # test hook, see login_window
 CLOSE_WAIT = 10.0
 
 
@@ -59,10 +59,10 @@ def window_available() -> bool:
 class WindowPage:
     """The running child; falls back to the system browser if it never showed the page."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], authorize_url: str, redirect_uri: str,
+    def __init__(self, proc: subprocess.Popen[bytes], target: LoginTarget,
                  browser: Opener) -> None:
         self._proc = proc
-        self._urls = (authorize_url, redirect_uri)
+        self._target = target
         self._browser = browser
         self._fallback: LoginPage | None = None
         self._result: dict[str, Any] = {}
@@ -117,13 +117,13 @@ class WindowPage:
             return "redirected"
         if status == "left":  # the sign-in goes on elsewhere: follow it in the browser
             log.info("the sign-in page left the server's origin; continuing in the browser")
-            self._fallback = self._browser.open(self._result["url"], self._urls[1])
+            self._fallback = self._browser.open(self._target.elsewhere(self._result["url"]))
         elif self._shown.is_set() or status == "closed":
             return "closed"
         else:
             log.warning("the login window could not be shown (%s); using the system browser",
                         self._result.get("message", "it exited early"))
-            self._fallback = self._browser.open(*self._urls)
+            self._fallback = self._browser.open(self._target)
         return self._fallback.outcome()
 
     def close(self) -> None:
@@ -154,21 +154,32 @@ def _close(proc: subprocess.Popen[bytes]) -> None:
 
 
 class EmbeddedWindow:
-    """Opener: the authorize page in a small window of our own (its own process)."""
+    """Opener: the authorize page in a small window of our own (its own process).
 
-    def __init__(self, browser: Opener | None = None) -> None:
+    ``script`` is for tests only (see :mod:`.login_window`): steps the window plays as a
+    person would once the page is shown. Nothing but code that builds this opener can set
+    it; no environment variable or argument of the host or the CLI does.
+    """
+
+    def __init__(self, browser: Opener | None = None, script: str | None = None) -> None:
         self.browser: Opener = browser or SystemBrowser()
+        self.script = script
 
-    def open(self, authorize_url: str, redirect_uri: str) -> LoginPage:
+    def open(self, target: LoginTarget) -> LoginPage:
         import subprocess
 
         if not window_available():
             log.info("no login window here (no display or no pywebview): using the browser")
-            return self.browser.open(authorize_url, redirect_uri)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", MODULE, "--url", authorize_url, "--redirect", redirect_uri],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            close_fds=True, start_new_session=True,  # no terminal signals: the host closes it
-        )
+            return self.browser.open(target)
+        proc = spawn(MODULE, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                     stderr=subprocess.PIPE, start_new_session=True)  # no terminal signals
+        setup = {"url": target.authorize_url, "redirect": target.redirect_uri,
+                 "script": self.script}
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(json.dumps(setup).encode() + b"\n")
+            proc.stdin.flush()
+        except OSError:
+            pass  # it failed at once: WindowPage reads why and falls back to the browser
         log.info("login window started (pid %d)", proc.pid)
-        return WindowPage(proc, authorize_url, redirect_uri, self.browser)
+        return WindowPage(proc, target, self.browser)

@@ -13,6 +13,7 @@ from keyring.backends import fail
 from pocket_companion import errors
 from pocket_companion.core import Companion
 from pocket_companion.keychain import SERVICE, KeyringTokenStore
+from pocket_companion.openers import LoginTarget
 from pocket_companion.pocket import PocketClient
 
 from tests.fakepocket import FakePocket
@@ -51,8 +52,9 @@ def test_the_callback_page_tells_the_person_what_happened(
     pages: list[str] = []
 
     class Recording(ScriptedBrowser):
-        def open(self, authorize_url: str, redirect_uri: str) -> BrowserPage:
-            threading.Thread(target=lambda: pages.append(press(authorize_url).text)).start()
+        def open(self, target: LoginTarget) -> BrowserPage:
+            link = target.relay(target.authorize_url)
+            threading.Thread(target=lambda: pages.append(press(link).text)).start()
             return BrowserPage()
 
     login(make_companion(opener=Recording()), fake)
@@ -73,11 +75,11 @@ def test_denying_is_login_rejected(make_companion: Callable[..., Companion],
 def test_a_used_request_token_is_login_expired(make_companion: Callable[..., Companion],
                                                fake: FakePocket) -> None:
     class Thief(ScriptedBrowser):
-        def open(self, authorize_url: str, redirect_uri: str) -> BrowserPage:
-            code = authorize_url.split("request_token=")[1].split("&")[0]
+        def open(self, target: LoginTarget) -> BrowserPage:
+            code = target.authorize_url.split("request_token=")[1].split("&")[0]
             fake.approve(code)
             PocketClient(fake.base_url, fake.CONSUMER_KEY).authorize(code)  # spends the code
-            return super().open(authorize_url, redirect_uri)
+            return super().open(target)
 
     with pytest.raises(errors.LoginExpired):
         login(make_companion(opener=Thief()), fake)
@@ -90,7 +92,7 @@ def test_an_unknown_request_token_is_login_expired(make_companion: Callable[...,
             return "redirected"  # as a login window that saw the redirect reports it
 
     class Forgetful(ScriptedBrowser):
-        def open(self, authorize_url: str, redirect_uri: str) -> BrowserPage:
+        def open(self, target: LoginTarget) -> BrowserPage:
             fake.reset()  # the server forgot the request token (code 185)
             return Redirected()
 
@@ -120,7 +122,7 @@ def test_a_closed_login_window_is_cancelled(make_companion: Callable[..., Compan
             return "closed"
 
     class Window(ScriptedBrowser):
-        def open(self, authorize_url: str, redirect_uri: str) -> BrowserPage:
+        def open(self, target: LoginTarget) -> BrowserPage:
             return Closed()
 
     with pytest.raises(errors.LoginCancelled, match="closed"):

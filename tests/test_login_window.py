@@ -1,6 +1,7 @@
 """The login window for real: a pywebview (Qt) window in its own process, offscreen and
-under Xvfb, with the authorize page's buttons pressed by script as a person would
-(``POCKET_COMPANION_WINDOW_SCRIPT``), driven through the real host and the real CLI."""
+under Xvfb, with the authorize page's buttons clicked by a script as a person would (real
+mouse events; the script is given by :mod:`tests.support.scripted`, which builds the real
+host and CLI with it), driven through the real host and the real CLI."""
 
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ from typing import Any
 import pytest
 from pocket_companion import errors
 from pocket_companion.oauth import run_login
+from pocket_companion.openers import LoginTarget
 from pocket_companion.pocket import PocketClient
 from pocket_companion.pocket_service import PocketService
-from pocket_companion.window import SCRIPT_ENV, EmbeddedWindow
+from pocket_companion.window import EmbeddedWindow
 
 from tests.conftest import need
 from tests.fakepocket import FakePocket
@@ -95,18 +97,19 @@ def events_until_reply(host: HostProcess) -> tuple[list[dict[str, Any]], dict[st
         events.append(message)
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pocket_companion", *args], cwd=REPO,
+def cli(*args: str, script: str = "") -> subprocess.CompletedProcess[str]:
+    """The real CLI; with ``script``, its login window plays it."""
+    program = ["tests.support.scripted", "cli", script] if script else ["pocket_companion"]
+    return subprocess.run([sys.executable, "-m", *program, *args], cwd=REPO,
                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
 
 
 # --- the whole login through the host ---------------------------------------------------
 
 
-def test_a_person_approves_in_the_window(display: str, env: dict[str, str], fake: FakePocket,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(SCRIPT_ENV, "click:authorize")
-    host = HostProcess({})
+def test_a_person_approves_in_the_window(display: str, env: dict[str, str],
+                                         fake: FakePocket) -> None:
+    host = HostProcess({}, window_script="click:authorize")
     host.send({"id": 1, "action": "login", "params": {"timeout": 60}})
     events, reply = events_until_reply(host)
     assert reply == {"id": 1, "ok": True,
@@ -118,14 +121,12 @@ def test_a_person_approves_in_the_window(display: str, env: dict[str, str], fake
     assert host.close()[0] == 0
     # the window saw the redirect and closed itself (a window the host closes ends "cancelled")
     assert "login window ended (exit code 0, redirected)" in host_log(env)
-    assert windows_gone(fake.base_url)
+    assert windows_gone(host.proc.pid)
 
 
 def test_denying_in_the_window_is_login_rejected(offscreen: None, env: dict[str, str],
-                                                 fake: FakePocket,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(SCRIPT_ENV, "click:deny")
-    host = HostProcess({})
+                                                 fake: FakePocket) -> None:
+    host = HostProcess({}, window_script="click:deny")
     reply = host.request("login", {"timeout": 60})
     assert reply["error"]["code"] == "login_rejected"
     assert stored_tokens(env) == [] and fake.issued_tokens == []
@@ -133,10 +134,8 @@ def test_denying_in_the_window_is_login_rejected(offscreen: None, env: dict[str,
 
 
 def test_the_cli_logs_in_with_the_window_by_default(offscreen: None, env: dict[str, str],
-                                                    fake: FakePocket,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(SCRIPT_ENV, "click:authorize")
-    result = cli("login", "--timeout", "60")
+                                                    fake: FakePocket) -> None:
+    result = cli("login", "--timeout", "60", script="click:authorize")
     assert result.returncode == 0, result.stderr
     assert "window that opened" in result.stderr
     assert result.stdout.startswith("Logged in as pocketuser")
@@ -180,10 +179,8 @@ def test_a_window_that_cannot_start_falls_back_to_the_browser(
 
 
 def test_closing_the_window_is_login_cancelled(display: str, env: dict[str, str],
-                                               fake: FakePocket,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(SCRIPT_ENV, "close")
-    host = HostProcess({})
+                                               fake: FakePocket) -> None:
+    host = HostProcess({}, window_script="close")
     reply = host.request("login", {"timeout": 60})
     assert reply["error"]["code"] == "login_cancelled"
     assert "window was closed" in reply["error"]["message"]
@@ -199,7 +196,7 @@ def test_no_answer_is_login_timeout_and_the_window_closes(offscreen: None, env: 
     events, reply = events_until_reply(host)
     assert [e["data"]["stage"] for e in events] == ["authorize"]
     assert reply["error"]["code"] == "login_timeout" and reply["error"]["retryable"]
-    assert windows_gone(fake.base_url, wait=0)  # closed before the reply was sent
+    assert windows_gone(host.proc.pid, wait=0)  # closed before the reply was sent
     host.close()
 
 
@@ -212,12 +209,12 @@ def test_login_cancel_and_a_new_login_close_the_window(offscreen: None, env: dic
     replaced = host.read()
     assert replaced["id"] == "first" and replaced["error"]["code"] == "login_cancelled"
     assert host.read()["data"]["stage"] == "authorize"
-    assert len(window_processes(fake.base_url)) == 1
+    assert len(window_processes(host.proc.pid)) == 1
     host.send({"id": "stop", "action": "login_cancel"})
     replies = {message["id"]: message for message in (host.read(), host.read())}
     assert replies["stop"]["data"] == {"cancelled": 1}
     assert replies["second"]["error"]["code"] == "login_cancelled"
-    assert windows_gone(fake.base_url, wait=0)
+    assert windows_gone(host.proc.pid, wait=0)
     assert host.close()[0] == 0
 
 
@@ -226,13 +223,13 @@ def test_closing_the_port_closes_the_window(display: str, env: dict[str, str],
     host = HostProcess({})
     host.send({"id": 1, "action": "login", "params": {"timeout": 120}})
     assert host.read()["data"]["stage"] == "authorize"
-    assert window_processes(fake.base_url)
+    assert window_processes(host.proc.pid)
     assert host.proc.stdin is not None
     host.proc.stdin.close()  # the browser closed the port
     assert host.read()["error"]["code"] == "login_cancelled"  # still exactly one reply
     code, _ = host.close()
     assert code == 0
-    assert windows_gone(fake.base_url, wait=0)
+    assert windows_gone(host.proc.pid, wait=0)
     assert "login window ended (exit code 2, cancelled)" in host_log(env)
 
 
@@ -257,7 +254,7 @@ def test_the_window_never_sees_the_browser_pipes_and_the_host_never_loads_qt(
     host.stdin.write(frame({"id": 1, "action": "login", "params": {"timeout": 120}}))
     host.stdin.flush()
     assert read_message(host.stdout)["data"]["stage"] == "authorize"
-    [window] = window_processes(fake.base_url)
+    [window] = window_processes(host.pid)
     browser_pipes = {pipe_inode(host.stdin.fileno()), pipe_inode(host.stdout.fileno())}
     fds = Path(f"/proc/{window}/fd")
     window_ends = {os.readlink(fd) for fd in fds.iterdir()}
@@ -280,21 +277,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_window(fake: FakePocket, redirect: str, stderr: Any) -> subprocess.Popen[bytes]:
+def start_window(fake: FakePocket, redirect: str, stderr: Any,
+                 script: str | None = None) -> subprocess.Popen[bytes]:
     """The window process as the host starts it, for a fresh request token."""
     service = PocketService(PocketClient(fake.base_url, fake.CONSUMER_KEY))
     ticket = service.begin_login(redirect, "s")
-    return subprocess.Popen(
-        [sys.executable, "-m", "pocket_companion.login_window", "--url", ticket.authorize_url,
-         "--redirect", redirect],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, cwd=REPO)
+    proc = subprocess.Popen([sys.executable, "-P", "-m", "pocket_companion.login_window"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, cwd="/")
+    assert proc.stdin is not None
+    setup = {"url": ticket.authorize_url, "redirect": redirect, "script": script}
+    proc.stdin.write(json.dumps(setup).encode() + b"\n")
+    proc.stdin.flush()
+    return proc
 
 
-def run_window(fake: FakePocket, redirect: str, tmp_path: Path
+def run_window(fake: FakePocket, redirect: str, tmp_path: Path, script: str
                ) -> tuple[dict[str, Any], int, str]:
     """Run it until it ends by itself (stdin stays open); return result, exit code, log."""
     with (tmp_path / "window.log").open("w+b") as log:
-        proc = start_window(fake, redirect, log)
+        proc = start_window(fake, redirect, log, script)
         assert proc.stdout is not None and proc.stdin is not None
         stdout = proc.stdout.read().decode()
         code = proc.wait(30)
@@ -310,15 +311,13 @@ def run_window(fake: FakePocket, redirect: str, tmp_path: Path
 @pytest.mark.parametrize("redirect_mode", ["302", "js"])
 def test_the_window_sees_a_redirect_that_never_loads(offscreen: None, fake: FakePocket,
                                                      tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch,
                                                      redirect_mode: str) -> None:
     fake.redirect_mode = redirect_mode
-    monkeypatch.setenv(SCRIPT_ENV, "click:authorize")
     redirect = f"http://127.0.0.1:{free_port()}/callback?state=s"
-    result, code, _ = run_window(fake, redirect, tmp_path)
+    result, code, _ = run_window(fake, redirect, tmp_path, "click:authorize")
     assert code == 0
     assert result["status"] == "redirected" and result["url"].startswith(redirect)
-    assert result["via"] in ("request_sent", "loaded", "poll")
+    assert result["via"] in ("navigation", "request_sent", "loaded", "poll")
 
 
 def test_links_to_other_origins_open_in_the_system_browser(offscreen: None, fake: FakePocket,
@@ -328,12 +327,12 @@ def test_links_to_other_origins_open_in_the_system_browser(offscreen: None, fake
     opened = tmp_path / "opened.txt"
     monkeypatch.setenv("BROWSER", url_recorder(opened))
     monkeypatch.setenv("POCKET_COMPANION_LOG_LEVEL", "DEBUG")
-    monkeypatch.setenv(SCRIPT_ENV, "click:help,click:authorize")
     redirect = f"http://127.0.0.1:{free_port()}/callback?state=s"
-    result, code, stderr = run_window(fake, redirect, tmp_path)
+    result, code, stderr = run_window(fake, redirect, tmp_path, "click:help,click:authorize")
     assert opened.read_text().splitlines() == [HELP_URL]
-    # the window itself never went there: no request, no page left the origin
-    assert "another origin" not in stderr and "left the server's origin" not in stderr
+    # the window itself never went there: the page stayed, the link went to the browser
+    assert "login window: browser (a link to another site)" in stderr
+    assert "went on at another site" not in stderr
     assert (result["status"], code) == ("redirected", 0)  # it was still on the page
 
 
@@ -402,8 +401,8 @@ class RecordingBrowser:
     def __init__(self) -> None:
         self.opened: list[str] = []
 
-    def open(self, authorize_url: str, redirect_uri: str) -> BrowserPage:
-        self.opened.append(authorize_url)
+    def open(self, target: LoginTarget) -> BrowserPage:
+        self.opened.append(target.authorize_url)
         return BrowserPage()
 
 
@@ -411,7 +410,8 @@ def test_a_sign_in_that_leaves_the_origin_goes_on_in_the_browser(
         offscreen: None, two_sites: tuple[_Site, _Site]) -> None:
     start = f"{two_sites[0].origin}/start"
     browser = RecordingBrowser()
-    page = EmbeddedWindow(browser).open(start, f"http://127.0.0.1:{free_port()}/callback")
+    redirect = f"http://127.0.0.1:{free_port()}/callback"
+    page = EmbeddedWindow(browser).open(LoginTarget(start, redirect, lambda url: url))
     try:
         for _ in range(300):
             if page.outcome() is not None or browser.opened:

@@ -118,15 +118,14 @@ class Host:
             "PYTHON_KEYRING_BACKEND": "tests.support.keyrings.FileKeyring",
             "TEST_KEYRING_FILE": str(folder / "keyring.json"),
             "PYTHONPATH": str(REPO),
-            # a login shows the page in our window (a script presses "authorize" there)
-            # or, without a display, in the "system browser": a scripted person
-            "POCKET_COMPANION_WINDOW_SCRIPT": "click:authorize",
+            # without a display, a login's page shows in the "system browser": a person
             "BROWSER": f"{sys.executable} -m tests.support.browser %s",
         }
         self.launcher = folder / "pocket-companion-host"
         exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in self.env.items())
-        self.launcher.write_text(f"#!/bin/sh\n{exports}exec {shlex.quote(sys.executable)} "
-                                 f"-m pocket_companion.hostmain \"$@\"\n")
+        # as the installed launcher, but the login window's script clicks "authorize"
+        self.launcher.write_text(f"#!/bin/sh\ncd /\n{exports}exec {shlex.quote(sys.executable)} "
+                                 f"-P -m tests.support.scripted host click:authorize \"$@\"\n")
         self.launcher.chmod(0o755)
 
     def stop(self) -> None:

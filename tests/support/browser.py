@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin
 
 import requests
+from pocket_companion.openers import LoginTarget
 
 
 class _Forms(HTMLParser):
@@ -95,12 +96,14 @@ class ScriptedBrowser:
         self.opened: list[str] = []
         self.pages: list[BrowserPage] = []
 
-    def open(self, authorize_url: str, redirect_uri: str) -> BrowserPage:
-        self.opened.append(authorize_url)
+    def open(self, target: LoginTarget) -> BrowserPage:
+        """Like the system browser: started with the one-time loopback link."""
+        self.opened.append(target.authorize_url)
         page = BrowserPage()
         self.pages.append(page)
         if self.button:
-            threading.Thread(target=press, args=(authorize_url, self.button), daemon=True).start()
+            link = target.relay(target.authorize_url)
+            threading.Thread(target=press, args=(link, self.button), daemon=True).start()
         return page
 
 

@@ -68,25 +68,27 @@ def secret_service(folder: Path) -> Iterator[dict[str, str]]:
         bus.wait(10)
 
 
-def window_processes(marker: str) -> list[int]:
-    """Pids of login windows whose command line contains ``marker`` (Linux /proc)."""
+def window_processes(parent: int | None = None) -> list[int]:
+    """Pids of login windows (Linux /proc), only the children of ``parent`` if given (their
+    command line names nothing else: the page and its login values come over stdin)."""
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             cmdline = (entry / "cmdline").read_bytes().decode("utf-8", "replace")
-        except OSError:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
             continue
-        if "pocket_companion.login_window" in cmdline and marker in cmdline:
+        if "pocket_companion.login_window" in cmdline and parent in (None, ppid):
             pids.append(int(entry.name))
     return pids
 
 
-def windows_gone(marker: str, wait: float = 15.0) -> bool:
-    """Whether every login window with ``marker`` has exited (waiting up to ``wait`` s)."""
+def windows_gone(parent: int | None = None, wait: float = 15.0) -> bool:
+    """Whether every login window (of ``parent``) has exited (waiting up to ``wait`` s)."""
     deadline = time.monotonic() + wait
-    while window_processes(marker):
+    while window_processes(parent):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.1)
@@ -95,4 +97,5 @@ def windows_gone(marker: str, wait: float = 15.0) -> bool:
 
 def url_recorder(log: Path) -> str:
     """A ``$BROWSER`` value that records each URL it is asked to open in ``log``."""
-    return f"{sys.executable} -m tests.support.record_url {log} %s"
+    script = Path(__file__).with_name("record_url.py")  # by path: any working folder will do
+    return f"{sys.executable} {script} {log} %s"

@@ -35,10 +35,14 @@ def read_message(stream: Any) -> Any:
 class HostProcess:
     """``pocket-companion-host`` started as a browser starts it."""
 
-    def __init__(self, env: dict[str, str], args: list[str] | None = None) -> None:
+    def __init__(self, env: dict[str, str], args: list[str] | None = None,
+                 window_script: str | None = None) -> None:
+        """``window_script``: the login window plays it (:mod:`tests.support.scripted`)."""
+        module = ["pocket_companion.hostmain"]
+        if window_script is not None:
+            module = ["tests.support.scripted", "host", window_script]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pocket_companion.hostmain",
-             *(args if args is not None else [CHROME_ORIGIN])],
+            [sys.executable, "-m", *module, *(args if args is not None else [CHROME_ORIGIN])],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env={**os.environ, **env}, cwd=REPO,
         )

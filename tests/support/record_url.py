@@ -1,5 +1,5 @@
-"""A stand-in system browser: ``python -m tests.support.record_url LOG URL`` appends URL
-to LOG, so a test can see which pages were handed to "the browser"."""
+"""A stand-in system browser: ``python record_url.py LOG URL`` appends URL to LOG, so a
+test can see which pages were handed to "the browser"."""
 
 from __future__ import annotations
 
