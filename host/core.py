@@ -16,11 +16,8 @@ from functools import cached_property
 from . import PROTOCOL_VERSION, __version__
 from .config import Config, Settings, check_server
 from .errors import CompanionError, InvalidParams, NotFound
-from .keychain import KeyringTokenStore
 from .logs import get_logger
-from .openers import SystemBrowser
 from .records import Record
-from .window import EmbeddedWindow
 
 TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
 if TYPE_CHECKING:
@@ -49,18 +46,35 @@ def pocket_service(settings: Settings) -> ReadingService:
 
 
 class Deps:
-    """What the companion talks to; tests replace any of it."""
+    """What the companion talks to; tests replace any of it. The defaults are made when first
+    used (a ``hello`` needs none of them, and a cold start should not load them)."""
 
     def __init__(self, clock: Callable[[], float] = time.time, tokens: TokenStore | None = None,
                  service_factory: ServiceFactory = pocket_service,
                  opener: Opener | None = None, browser: Opener | None = None) -> None:
         self.clock = clock
-        self.tokens: TokenStore = tokens or KeyringTokenStore()
         self.service_factory = service_factory
-        # Logins show the authorize page in our own window, or in the browser when asked
-        # (and when no window can be shown).
-        self.browser: Opener = browser or SystemBrowser()
-        self.opener: Opener = opener or EmbeddedWindow(self.browser)
+        self._tokens, self._opener, self._browser = tokens, opener, browser
+
+    @cached_property
+    def tokens(self) -> TokenStore:
+        from .keychain import KeyringTokenStore
+
+        return self._tokens or KeyringTokenStore()
+
+    @cached_property
+    def browser(self) -> Opener:
+        """Logins in the web browser: when asked, and when no window can be shown."""
+        from .openers import SystemBrowser
+
+        return self._browser or SystemBrowser()
+
+    @cached_property
+    def opener(self) -> Opener:
+        """Logins in a window of our own."""
+        from .window import EmbeddedWindow
+
+        return self._opener or EmbeddedWindow(self.browser)
 
 
 class SaveOutcome(Record):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 
 from .actions import ACTIONS, Action, Context, Later
 from .errors import CompanionError, InternalError, InvalidFrame, InvalidRequest, UnknownAction
@@ -44,7 +43,7 @@ class Call(Record):
 
 def _valid_id(value: Any) -> bool:
     if isinstance(value, float):  # 1e999 reads as inf, which no reply could carry as JSON
-        return math.isfinite(value)
+        return abs(value) < float("inf")  # False for inf and NaN
     if value is None or isinstance(value, bool | int):
         return True
     return isinstance(value, str) and len(value) <= MAX_ID_CHARS

@@ -8,7 +8,7 @@ is ever buffered or written.
 from __future__ import annotations
 
 import json
-import struct
+import sys
 import threading
 
 from .errors import ReplyTooLarge
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 MAX_OUT = 1024 * 1024
 DEFAULT_MAX_IN = 64 * 1024 * 1024
-_HEADER = struct.Struct("=I")
+HEADER_SIZE = 4  # an unsigned 32-bit length in the machine's byte order (no struct needed)
 
 
 class StreamError(Exception):
@@ -64,12 +64,12 @@ def _read_exact(stream: RawReader, size: int) -> bytes:
 
 def read_frame(stream: RawReader, max_in: int = DEFAULT_MAX_IN) -> bytes | None:
     """Read one frame's body; ``None`` at a clean end of input."""
-    header = _read_exact(stream, _HEADER.size)
+    header = _read_exact(stream, HEADER_SIZE)
     if not header:
         return None
-    if len(header) < _HEADER.size:
+    if len(header) < HEADER_SIZE:
         raise TruncatedFrame(f"input ended inside a frame header ({len(header)} of 4 bytes)")
-    (length,) = _HEADER.unpack(header)
+    length = int.from_bytes(header, sys.byteorder)
     if length > max_in:
         raise OversizeFrame(length, header, max_in)
     body = _read_exact(stream, length)
@@ -83,7 +83,7 @@ def encode_frame(message: Any) -> bytes:
     body = json.dumps(message, separators=(",", ":"), ensure_ascii=True).encode("ascii")
     if len(body) > MAX_OUT:
         raise ReplyTooLarge(f"reply of {len(body)} bytes exceeds the browser's 1 MiB limit")
-    return _HEADER.pack(len(body)) + body
+    return len(body).to_bytes(HEADER_SIZE, sys.byteorder) + body
 
 
 class FrameWriter:
