@@ -1,0 +1,80 @@
+"""Exports read back: any list written in each format and read again gives the same items,
+whatever characters the titles and tags hold (at the resolution each format has)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pocket_companion.exports import FORMATS, write
+from pocket_companion.imports import Row, read
+from pocket_companion.params import parse_tags
+
+
+class Item(NamedTuple):
+    url: str
+    title: str
+    tags: tuple[str, ...]
+    saved_at: float
+    status: str
+    favorite: bool
+    remote_id: str | None
+
+
+AWKWARD = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+TAGS = st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=10),
+                max_size=4)
+URLS = st.builds(
+    lambda host, path, query: f"https://{host}.example/{path}" + (f"?q={query}" if query else ""),
+    st.from_regex(r"[a-z][a-z0-9-]{0,12}", fullmatch=True),
+    st.from_regex(r"[A-Za-z0-9._~-]{0,20}", fullmatch=True),
+    st.from_regex(r"[a-z0-9]{0,8}", fullmatch=True))
+
+
+def clean_title(text: str) -> str:
+    return " ".join(text.translate({p: " " for p in (*range(0x20), *range(0x7F, 0xA0))})
+                    .translate({p: None for p in (*range(0x202A, 0x202F),
+                                                   *range(0x2066, 0x206A))}).split())
+
+
+@st.composite
+def items(draw: st.DrawFn) -> list[Item]:
+    found: dict[str, Item] = {}
+    for _ in range(draw(st.integers(0, 12))):
+        url = draw(URLS)
+        title = clean_title(draw(AWKWARD))
+        tags = tuple(parse_tags([tag.replace(",", " ") for tag in draw(TAGS)]))
+        found[url] = Item(url, "" if title == url else title, tags,
+                          float(draw(st.integers(1_000_000_000, 2_000_000_000))),
+                          draw(st.sampled_from(["unread", "archived"])), draw(st.booleans()),
+                          None)
+    return list(found.values())
+
+
+def expected_tags(kind: str, tags: tuple[str, ...]) -> tuple[str, ...]:
+    if kind != "csv":
+        return tags
+    split = [part.strip() for tag in tags for part in tag.split("|")]
+    return tuple(dict.fromkeys(tag for tag in split if tag))  # "|" separates tags in Pocket's CSV
+
+
+@pytest.mark.parametrize("kind", FORMATS)
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(listed=items())
+def test_every_format_reads_back_the_same_items(tmp_path: Path, kind: str,
+                                                listed: list[Item]) -> None:
+    out = io.StringIO()
+    assert write(kind, listed, out) == len(listed)
+    path = tmp_path / f"export-{kind}"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    found = list(read(path))
+    assert all(isinstance(entry, Row) for entry in found), found
+    assert [(r.url, r.title, r.saved_at, r.status, r.favorite, r.tags) for r in found
+            if isinstance(r, Row)] == [
+        (i.url, i.title, i.saved_at, i.status, i.favorite, expected_tags(kind, i.tags))
+        for i in listed]
