@@ -46,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
             rows += cases.cold_save(tmp, sizes, fake, keyenv)
             rows += cases.warm(tmp, sizes, fake, keyenv)
             rows += cases.distant_save_all(tmp, sizes, keyenv)
-            rows += cases.lookups(tmp, sizes)
+            filled = setup.fill(tmp / "list", sizes.items)
+            rows += cases.lookups(tmp / "list", filled, sizes)
+            rows += cases.searches(tmp / "list", filled, sizes)
         finally:
             runtime.remove(folder)
     print(_table(rows))

@@ -1,4 +1,4 @@
-"""The six measurements. Each returns rows: (name, value, baseline, unit, target text, ok)."""
+"""The measurements. Each returns rows: (name, value, baseline, unit, target text, ok)."""
 
 from __future__ import annotations
 
@@ -38,11 +38,13 @@ class Sizes(NamedTuple):
     saves: int
     items: int
     lookups: int
+    searches: int  # list requests of each kind (typical word, word everywhere, no query)
 
 
 FULL = Sizes(cold=21, warm=300, tabs=1000, wan_tabs=200, rounds=5, saves=1000,
-             items=100_000, lookups=500)
-TINY = Sizes(cold=3, warm=10, tabs=40, wan_tabs=10, rounds=1, saves=20, items=500, lookups=20)
+             items=100_000, lookups=500, searches=200)
+TINY = Sizes(cold=3, warm=10, tabs=40, wan_tabs=10, rounds=1, saves=20, items=500, lookups=20,
+             searches=10)
 WAN_DELAY = 0.02  # seconds added to every answer of the "distant" server
 
 
@@ -197,12 +199,10 @@ def _save_all(port: procs.Port, session: requests.Session, fake: FakePocket, tok
     ]
 
 
-def lookups(tmp: Path, sizes: Sizes) -> list[Row]:
-    home = tmp / "lookup"
-    urls = setup.fill(home, sizes.items)
+def lookups(home: Path, filled: setup.Filled, sizes: Sizes) -> list[Row]:
     port = procs.Port(procs.host_command(), procs.clean_env(POCKET_COMPANION_HOME=str(home)))
     echo = procs.Port(procs.echo_command(), procs.clean_env())
-    picks = random.Random(7).sample(urls, min(sizes.lookups, len(urls)))
+    picks = random.Random(7).sample(filled.urls, min(sizes.lookups, len(filled.urls)))
     port.call("lookup", {"url": picks[0]})
 
     def host(i: int) -> float:
@@ -219,3 +219,38 @@ def lookups(tmp: Path, sizes: Sizes) -> list[Row]:
     value = median_ms(ours)
     return [Row(f"lookup among {sizes.items} items (open port)", value, median_ms(baseline),
                 "ms", "<= 2 ms", value <= 2.0)]
+
+
+def searches(home: Path, filled: setup.Filled, sizes: Sizes) -> list[Row]:
+    """``list`` with a query (default order: relevance) against ``list`` without one,
+    interleaved on one open port, and the host's memory afterwards (against its memory
+    when it has just started)."""
+    port = procs.Port(procs.host_command(), procs.clean_env(POCKET_COMPANION_HOME=str(home)))
+
+    def timed(params: dict[str, object]) -> float:
+        elapsed, reply = port.timed("list", params)
+        assert reply["ok"] and reply["data"]["items"], reply
+        return elapsed
+
+    def typical(i: int) -> float:
+        return timed({"query": filled.typical[i % len(filled.typical)]})
+
+    def everywhere(i: int) -> float:
+        return timed({"query": setup.EVERYWHERE})
+
+    def plain(i: int) -> float:
+        return timed({})
+
+    port.call("hello")
+    started = port.rss_mb()
+    timed({"query": setup.EVERYWHERE})  # the first query opens the store
+    ours, common, base = _interleaved(sizes.searches, typical, everywhere, plain)
+    rss = port.rss_mb()
+    port.close()
+    value, worst, baseline = median_ms(ours), median_ms(common), median_ms(base)
+    return [Row(f"list, search a typical word ({sizes.items} items)", value, baseline, "ms",
+                "<= 20 ms", value <= 20.0),
+            Row(f"list, search a word in every title ({sizes.items})", worst, baseline, "ms",
+                "<= 100 ms", worst <= 100.0),
+            Row("  host RSS after them (baseline: just started)", rss, started, "MB",
+                "(information)", None)]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from .caller import Caller
 from .errors import CompanionError, InvalidParams
-from .params import Params, parse_tags
+from .params import Params
 from .records import Record
 
 TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
@@ -145,10 +145,12 @@ def lookup(c: Companion, p: Params, ctx: Context) -> Data:
 
 
 def list_items(c: Companion, p: Params, ctx: Context) -> Data:
+    from .listing import listing
+
     limit = p.integer("limit", 50, 1, 1000)
     offset = p.integer("offset", 0, 0, 10**9)
-    chosen = p.choice("status", ("unread", "archived", "all"), "all")
-    items, total = c.store.page(limit, offset, None if chosen == "all" else chosen)
+    query, sort = listing(p)
+    items, total = c.store.page(limit, offset, query, sort)
     page: list[Data] = []
     budget = LIST_BUDGET
     for item in items:
@@ -161,6 +163,12 @@ def list_items(c: Companion, p: Params, ctx: Context) -> Data:
     if offset + len(page) < total:
         reply["next_offset"] = offset + len(page)
     return reply
+
+
+def tags(c: Companion, p: Params, ctx: Context) -> Data:
+    from .listing import tag_list
+
+    return tag_list(c.store.tags())
 
 
 def sync(c: Companion, p: Params, ctx: Context) -> Data:
@@ -186,22 +194,36 @@ def logout(c: Companion, p: Params, ctx: Context) -> Data:
 
 
 def modify(c: Companion, p: Params, ctx: Context) -> Later:
-    from .store import MODIFY_OPS, TAG_OPS
+    from .listing import target, the_op
 
-    op = p.choice("op", MODIFY_OPS)
+    op, tags = the_op(p, tags_replace_needs_tags=False)
     if p.has("url") == p.has("item_id"):
         raise InvalidParams("give exactly one of 'url' and 'item_id'")
-    tags = parse_tags(p.raw.get("tags")) if op in TAG_OPS else []
-    if op in ("tags_add", "tags_remove") and not tags:
-        raise InvalidParams(f"'{op}' needs a non-empty 'tags' list")
     url = p.raw.get("url")
-    item = c.find(url=url) if url is not None else c.find(item_id=p.text("item_id"))
-    changed = c.store.modify(item, op, tags)
+    [outcome] = c.store.change([target(url) if url is not None
+                                else ("remote_id", p.text("item_id") or "")], op, tags)
+    if isinstance(outcome, CompanionError):
+        raise outcome
 
     def finish() -> Data:
         warning = c.sync_quietly()
-        fresh = c.store.get([item.id]) if changed is not None else []
+        fresh = c.store.get([outcome]) if op != "delete" else []
         return {"item": fresh[0].to_dict() if fresh else None, **_warning(warning)}
+
+    return Later(finish)
+
+
+def modify_many(c: Companion, p: Params, ctx: Context) -> Later:
+    from .listing import changed_urls, the_op, url_list
+
+    op, tags = the_op(p, tags_replace_needs_tags=True)
+    urls = url_list(p, MAX_BATCH, MAX_BATCH_URL_BYTES)
+    results = changed_urls(c.store, urls, op, tags)
+
+    def finish() -> Data:
+        warning = c.sync_quietly()
+        return {"results": results, "applied": sum(r["ok"] for r in results),
+                **_warning(warning)}
 
     return Later(finish)
 
@@ -212,11 +234,14 @@ ACTIONS: dict[str, Action] = {
     "save": Action(save, frozenset({"url", "title", "tags"})),
     "save_many": Action(save_many, frozenset({"items"})),
     "lookup": Action(lookup, frozenset({"url"})),
-    "list": Action(list_items, frozenset({"limit", "offset", "status"})),
+    "list": Action(list_items, frozenset({"limit", "offset", "status", "favorite", "tag",
+                                          "query", "sort"})),
+    "tags": Action(tags),
     "sync": Action(sync, kind="network"),
     "login": Action(login, frozenset({"server", "consumer_key", "timeout", "show_in"}),
                     "login"),
     "login_cancel": Action(login_cancel),
     "logout": Action(logout),
     "modify": Action(modify, frozenset({"url", "item_id", "op", "tags"})),
+    "modify_many": Action(modify_many, frozenset({"urls", "op", "tags"})),
 }

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import __version__
 from .actions import ACTIONS, Context, Later
 from .caller import Caller
+from .changes import UNDO_SECONDS
 from .config import data_dir
 from .core import Companion, Deps
 from .dispatch import as_error
+from .errors import InvalidParams
 from .keyagent import TokenCache
 from .keychain import KeyringTokenStore
 from .logs import setup_logging
@@ -29,6 +32,13 @@ if TYPE_CHECKING:
     from .openers import Opener
 
 Data = dict[str, Any]
+
+
+class Outcome(NamedTuple):
+    """What a command printed, and the failed parts: a line each on stderr, exit status 1."""
+
+    shown: Data | str
+    failures: list[str]
 
 
 def call(companion: Companion, name: str, params: Data) -> Data:
@@ -60,19 +70,101 @@ def cmd_save(c: Companion, args: argparse.Namespace) -> Data | str:
     return data if args.json else _state_line(data)
 
 
+def _item_line(item: Data) -> str:
+    mark = "*" if item["state"] == "pending" else " "
+    tags = f"  [{', '.join(map(for_terminal, item['tags']))}]" if item["tags"] else ""
+    title = f"{for_terminal(item['title'])} " if item["title"] else ""
+    flags = [name for name, on in (("archived", item["status"] == "archived"),
+                                   ("favourite", item["favorite"])) if on]
+    shown = f"  ({', '.join(flags)})" if flags else ""
+    return f"{mark} {item['saved_at'][:10]}  {title}<{for_terminal(item['url'])}>{tags}{shown}"
+
+
+def _list_params(args: argparse.Namespace) -> Data:
+    params = {"limit": args.limit, "offset": args.offset, "status": args.status,
+              "query": args.search, "tag": args.tag, "favorite": args.favorite or None,
+              "sort": args.sort}
+    return {name: value for name, value in params.items() if value is not None}
+
+
+def _next_page(args: argparse.Namespace, offset: int) -> str:
+    """The command that shows the next page, options as given."""
+    words = ["pocket-companion", "list"]
+    for option, value in (("--search", args.search), ("--tag", args.tag),
+                          ("--status", None if args.status == "all" else args.status),
+                          ("--sort", args.sort),
+                          ("--limit", None if args.limit == 50 else str(args.limit))):
+        if value is not None:
+            words += [option, value]
+    words += ["--favorite"] if args.favorite else []
+    return shlex.join([*words, "--offset", str(offset)])
+
+
 def cmd_list(c: Companion, args: argparse.Namespace) -> Data | str:
-    data = call(c, "list", {"limit": args.limit, "offset": args.offset, "status": args.status})
+    data = call(c, "list", _list_params(args))
     if args.json:
         return data
-    lines = []
-    for item in data["items"]:
-        mark = "*" if item["state"] == "pending" else " "
-        tags = f"  [{', '.join(map(for_terminal, item['tags']))}]" if item["tags"] else ""
-        title = f"{for_terminal(item['title'])} " if item["title"] else ""
-        lines.append(f"{mark} {item['saved_at'][:10]}  {title}<{for_terminal(item['url'])}>{tags}")
-    shown = len(data["items"])
-    lines.append(f"{shown} of {data['total']} saved pages shown (* = not yet synced)")
+    lines = [_item_line(item) for item in data["items"]]
+    filtered = bool(args.search or args.tag or args.favorite) or args.status != "all"
+    lines.append(f"{len(data['items'])} of {data['total']} {'matching ' if filtered else ''}"
+                 "saved pages shown (* = not yet synced)")
+    if "next_offset" in data:
+        lines.append(f"Next page: {_next_page(args, data['next_offset'])}")
     return "\n".join(lines)
+
+
+def _pages(count: int) -> str:
+    return f"{count} page{'' if count == 1 else 's'}"
+
+
+# command: (op, help, what the text output says was done)
+CHANGES = {
+    "archive": ("archive", "move pages to the archive", "Archived {}"),
+    "unarchive": ("readd", "move archived pages back to unread", "Moved {} back to unread"),
+    "favorite": ("favorite", "mark pages as favourites", "Marked {} as favourite"),
+    "unfavorite": ("unfavorite", "unmark favourites", "Removed {} from the favourites"),
+    "delete": ("delete", f"remove pages (`restore` undoes it within {UNDO_SECONDS:.0f} s)",
+               "Deleted {}"),
+    "restore": ("restore", f"bring back pages deleted in the last {UNDO_SECONDS:.0f} s",
+                "Restored {}"),
+}
+
+
+def _failures(data: Data) -> list[str]:
+    return [f"{for_terminal(r['url'])}: {for_terminal(r['error']['message'])}"
+            for r in data["results"] if not r["ok"]]
+
+
+def cmd_change(c: Companion, args: argparse.Namespace) -> Outcome:
+    """archive, unarchive, favorite, unfavorite, delete and restore: one ``modify_many``."""
+    op, _, done = CHANGES[args.command]
+    data = call(c, "modify_many", {"urls": args.urls, "op": op})
+    if args.json:
+        return Outcome(data, _failures(data))
+    lines = [done.format(_pages(data["applied"]))]
+    changed = [r["url"] for r in data["results"] if r["ok"]]
+    if op == "delete" and changed:
+        lines.append(f"Undo within {UNDO_SECONDS:.0f} s: "
+                     f"{shlex.join(['pocket-companion', 'restore', *changed])}")
+    return Outcome("\n".join(lines), _failures(data))
+
+
+def cmd_tag(c: Companion, args: argparse.Namespace) -> Outcome:
+    """Tags added and removed: a ``modify_many`` for each (``--json``: both replies)."""
+    if not args.add and not args.remove:
+        raise InvalidParams("give --add TAG or --remove TAG (each may be repeated)")
+    if set(args.add) & set(args.remove):
+        raise InvalidParams("a tag cannot be both added and removed")
+    replies: Data = {}
+    for op, tags in (("tags_add", args.add), ("tags_remove", args.remove)):
+        if tags:
+            replies[op] = call(c, "modify_many", {"urls": args.urls, "op": op, "tags": tags})
+    failures = list(dict.fromkeys(line for data in replies.values() for line in _failures(data)))
+    if args.json:
+        return Outcome(replies, failures)
+    changed = min(data["applied"] for data in replies.values())
+    marks = [f"+{tag}" for tag in args.add] + [f"-{tag}" for tag in args.remove]
+    return Outcome(f"Tagged {_pages(changed)}: {for_terminal(' '.join(marks))}", failures)
 
 
 def cmd_status(c: Companion, args: argparse.Namespace) -> Data | str:
@@ -127,12 +219,36 @@ def cmd_logout(c: Companion, args: argparse.Namespace) -> Data | str:
     return "Logged out; the token was removed from the keychain"
 
 
+Command = Callable[[str, Callable[..., Data | str | Outcome], str], argparse.ArgumentParser]
+
+
+def _reading_commands(command: Command) -> None:
+    """``list`` and the commands that change pages."""
+    listing = command("list", cmd_list, "show saved pages, newest first (or as found)")
+    listing.add_argument("--search", metavar="Q", help="words, \"a phrase\", -word, tag:NAME, "
+                         "is:archived|unread|favorite, site:example.org")
+    listing.add_argument("--tag", metavar="T", help="only pages with this tag")
+    listing.add_argument("--favorite", action="store_true", help="only favourites")
+    listing.add_argument("--status", choices=("unread", "archived", "all"), default="all")
+    listing.add_argument("--sort", choices=("newest", "oldest", "relevance"),
+                         help="default: relevance with search words, else newest")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--offset", type=int, default=0)
+    for name, (_, text, _) in CHANGES.items():
+        command(name, cmd_change, text).add_argument("urls", nargs="+", metavar="URL")
+    tag = command("tag", cmd_tag, "add and remove tags of pages")
+    tag.add_argument("urls", nargs="+", metavar="URL")
+    tag.add_argument("--add", action="append", default=[], metavar="TAG", help="repeatable")
+    tag.add_argument("--remove", action="append", default=[], metavar="TAG", help="repeatable")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pocket-companion", description=__doc__)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def command(name: str, func: Callable[..., Data | str], text: str) -> argparse.ArgumentParser:
+    def command(name: str, func: Callable[..., Data | str | Outcome], text: str
+                ) -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=text, description=text)
         cmd.set_defaults(func=func)
         cmd.add_argument("--json", action="store_true", help="print the protocol's data object")
@@ -142,10 +258,7 @@ def _parser() -> argparse.ArgumentParser:
     save.add_argument("url")
     save.add_argument("--title")
     save.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")
-    listing = command("list", cmd_list, "show saved pages, newest first")
-    listing.add_argument("--limit", type=int, default=50)
-    listing.add_argument("--offset", type=int, default=0)
-    listing.add_argument("--status", choices=("unread", "archived", "all"), default="all")
+    _reading_commands(command)
     command("status", cmd_status, "show the account and what waits to be synced")
     command("sync", cmd_sync, "send everything waiting to the connected account now")
     login = command("login", cmd_login, "connect an account (Pocket v3 server)")
@@ -180,5 +293,8 @@ def main(argv: list[str] | None = None, opener: Opener | None = None) -> int:
     except KeyboardInterrupt:
         print("pocket-companion: interrupted", file=sys.stderr)
         return 130
-    print(json.dumps(result, indent=2) if isinstance(result, dict) else terminal_lines(result))
-    return 0
+    shown, failures = result if isinstance(result, Outcome) else (result, [])
+    print(json.dumps(shown, indent=2) if isinstance(shown, dict) else terminal_lines(shown))
+    for line in failures:
+        print(f"pocket-companion: {line}", file=sys.stderr)
+    return 1 if failures else 0

@@ -15,7 +15,7 @@ from functools import cached_property
 
 from . import PROTOCOL_VERSION, __version__
 from .config import Config, Settings, check_server
-from .errors import CompanionError, InvalidParams, NotFound
+from .errors import CompanionError, InvalidParams
 from .logs import get_logger
 from .records import Record
 
@@ -150,19 +150,10 @@ class Companion:
     def save(self, entries: list[NewItem]) -> SaveOutcome:
         return self.push_saved(self.commit(entries))
 
-    def find(self, *, url: object = None, item_id: str | None = None) -> Item:
-        from .urls import clean_url
-
-        item = (self.store.find(url=clean_url(url)) if url is not None
-                else self.store.find(remote_id=item_id))
-        if item is None:
-            raise NotFound("that page is not in the reading list")
-        return item
-
     def lookup(self, url: object) -> Item | None:
         from .urls import clean_url
 
-        return self.store.find(url=clean_url(url))
+        return self.store.find(clean_url(url))
 
     def sync(self) -> tuple[int, int]:
         """Push everything queued now: (changes synced, pages still pending)."""

@@ -5,6 +5,12 @@ is one ``BEGIN IMMEDIATE`` transaction (one writer at a time, others wait up to
 the busy timeout); readers never block. Saves commit with ``synchronous=FULL``
 so an acknowledged save survives even a power cut; bookkeeping commits use
 ``NORMAL`` (safe against crashes of the process, which is what matters there).
+
+The schema's version is SQLite's ``user_version``. Each migration runs in the
+write transaction that checks the version, so a failed one leaves the file as it
+was and two processes opening an old file at once migrate it once. Version 2 adds
+each item's site, when it was deleted (to undo it), indexes for the list's filters and
+the search index.
 """
 
 from __future__ import annotations
@@ -15,10 +21,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import StorageUnavailable
 from .files import ensure_private
 
-SCHEMA_VERSION = 1
-_SCHEMA = """
+SCHEMA_VERSION = 2
+_VERSION_1 = """
 CREATE TABLE IF NOT EXISTS items (
     id INTEGER PRIMARY KEY,
     url TEXT NOT NULL,
@@ -52,6 +59,55 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
+def require_fts5(conn: sqlite3.Connection) -> None:
+    """Fail clearly when this Python's SQLite has no FTS5 (the search index needs it)."""
+    try:
+        conn.execute("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
+        conn.execute("DROP TABLE temp.fts5_probe")
+    except sqlite3.Error as exc:
+        raise StorageUnavailable(
+            f"this Python's SQLite {sqlite3.sqlite_version} has no full-text search (FTS5: "
+            f"{exc}), which the reading list needs: use a Python whose sqlite3 module has "
+            "FTS5, as python.org's builds and Debian's and most Linux distributions' do"
+        ) from None
+
+
+def _version_1(conn: sqlite3.Connection) -> None:
+    for statement in _VERSION_1.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _version_2(conn: sqlite3.Connection) -> None:
+    """Sites, deletion times, indexes for the archived and favourite filters and the search
+    index, filled from the items there are."""
+    from .items import tags_of
+    from .search import FTS_TABLE, add_to_index
+    from .urls import site_of
+
+    conn.execute("ALTER TABLE items ADD COLUMN site TEXT NOT NULL DEFAULT ''")
+    conn.execute("ALTER TABLE items ADD COLUMN deleted_at REAL")
+    conn.execute("UPDATE items SET deleted_at = updated_at WHERE deleted = 1")
+    # Partial indexes: a page is saved unread, not a favourite and without a server id, so
+    # saves write none of them; the lists of archived pages and of favourites use them.
+    conn.execute("DROP INDEX items_by_remote")
+    conn.execute("CREATE INDEX items_by_remote ON items (remote_id) WHERE remote_id IS NOT NULL")
+    conn.execute("CREATE INDEX items_archived ON items (deleted, saved_at DESC, id DESC) "
+                 "WHERE status = 'archived'")
+    conn.execute("CREATE INDEX items_favorites ON items (deleted, saved_at DESC, id DESC) "
+                 "WHERE favorite = 1")
+    conn.execute(FTS_TABLE)
+    rows = [(item_id, site_of(key), title, tags, url, deleted) for item_id, key, title, tags, url,
+            deleted in conn.execute("SELECT id, key, title, tags, url, deleted FROM items")]
+    conn.executemany("UPDATE items SET site = ? WHERE id = ?",
+                     [(site, item_id) for item_id, site, *_ in rows])
+    add_to_index(conn, [(item_id, title, tags_of(tags), site, url)
+                        for item_id, site, title, tags, url, deleted in rows if not deleted])
+
+
+_MIGRATIONS = (_version_1, _version_2)  # the one at index n makes version n + 1
+
+
 class Database:
     """One connection, serialised by a lock, shared by the host's threads."""
 
@@ -67,10 +123,11 @@ class Database:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA foreign_keys=ON")
         with self.write() as conn:
-            if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
+            require_fts5(conn)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for migrate in _MIGRATIONS[version:]:
+                migrate(conn)
+            if version < SCHEMA_VERSION:
                 conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @contextmanager

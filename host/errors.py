@@ -11,7 +11,7 @@ reuse one, only add (see PROTOCOL.md).
     ├── NotAuthenticated, Forbidden, ServiceError
     ├── RateLimited, ServiceUnavailable              (retryable)
     ├── LoginRejected, LoginExpired, LoginTimeout, LoginCancelled
-    ├── SecureStorageUnavailable, UnsafeFolder
+    ├── SecureStorageUnavailable, UnsafeFolder, StorageUnavailable
     └── InternalError
 """
 
@@ -161,6 +161,12 @@ class UnsafeFolder(CompanionError):
     code = "unsafe_data_folder"
 
 
+class StorageUnavailable(CompanionError):
+    """The reading list cannot be opened here (this Python's SQLite lacks FTS5)."""
+
+    code = "storage_unavailable"
+
+
 class InternalError(CompanionError):
     """A bug in the host; details are in the log."""
 
@@ -176,7 +182,7 @@ ERROR_CODES: tuple[str, ...] = tuple(
                 ForbiddenCaller, NotFound, ReplyTooLarge, NotAuthenticated, Forbidden,
                 ServiceError, RateLimited, ServiceUnavailable, LoginRejected, LoginExpired,
                 LoginTimeout, LoginCancelled, SecureStorageUnavailable, UnsafeFolder,
-                InternalError,
+                StorageUnavailable, InternalError,
             )
         }
     )

@@ -6,7 +6,9 @@ possibly sent, and settles them afterwards: confirmed changes leave the queue,
 failed ones go back with a back-off. A claim held by a process that died is free
 again at once when that process is known to be gone, else when its lease ends.
 A change that may have reached the server (its reply was lost) is *uncertain*:
-the syncer checks the server before sending an uncertain add again.
+the syncer checks the server before sending an uncertain add again. Nothing of an
+item deleted less than ``changes.UNDO_SECONDS`` ago is claimed, even by a forced
+sync: the delete can still be undone.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Collection, Iterator, Sequence
 from functools import cache
 from typing import NamedTuple
 
+from .changes import UNDO_SECONDS, expire, held
 from .service import Change, ChangeResult
 from .store import ADD, Store
 
@@ -102,7 +105,7 @@ def _settle(conn: sqlite3.Connection, answered: Sequence[tuple[Claimed, ChangeRe
 
 _CANDIDATES = """
 SELECT o.seq, o.item, o.op, o.tags AS op_tags, o.created_at, o.claimed_by, o.claim_until,
-       o.sent_at, o.not_before, o.attempts, i.url, i.title, i.tags, i.remote_id
+       o.sent_at, o.not_before, o.attempts, i.url, i.title, i.tags, i.remote_id, i.deleted_at
 FROM outbox o JOIN items i ON i.id = o.item WHERE o.seq > ? ORDER BY o.seq LIMIT ?
 """
 
@@ -132,16 +135,18 @@ class Outbox:
 
         ``force`` ignores back-off delays; ``skip`` leaves out changes already tried;
         ``settle`` records answers first, in the same transaction (see :meth:`settle`).
+        Deleted items the server never saw are dropped first once their undo time is up.
         """
         now = self.store.clock()
         chosen: list[Claimed] = []
         blocked: set[int] = set()
         with self.store.db.write() as conn:
             _settle(conn, settle, now)
+            expire(conn, now)
             for row in _candidates(conn, limit + 10):
                 item = row["item"]
                 ready = self._free(row, now) and (force or row["not_before"] <= now)
-                ready = ready and row["seq"] not in skip
+                ready = ready and row["seq"] not in skip and not held(row["deleted_at"], now)
                 needs_id = row["op"] != ADD and row["remote_id"] is None
                 if item in blocked or not ready or needs_id:
                     blocked.add(item)
@@ -188,9 +193,11 @@ class Outbox:
         self.settle(claimed, [ChangeResult(True, remote_ids[c.seq]) for c in claimed])
 
     def next_due(self) -> float | None:
-        """When the earliest queued change may be retried (None when the queue is empty)."""
+        """When the earliest queued change may be sent (None when the queue is empty)."""
         with self.store.db.read() as conn:
-            row = conn.execute("SELECT MIN(not_before), COUNT(*) FROM outbox").fetchone()
+            row = conn.execute(
+                "SELECT MIN(MAX(o.not_before, COALESCE(i.deleted_at + ?, 0))), COUNT(*) "
+                "FROM outbox o JOIN items i ON i.id = o.item", (UNDO_SECONDS,)).fetchone()
         return None if not row[1] else float(row[0])
 
     def last_error(self) -> str | None:

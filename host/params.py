@@ -76,6 +76,13 @@ class Params:
             raise InvalidParams(f"'{name}' must be between {low} and {high}")
         return value
 
+    def flag(self, name: str) -> bool:
+        """An optional boolean (absent or null: false)."""
+        value = self.raw.get(name)
+        if value is not None and not isinstance(value, bool):
+            raise InvalidParams(f"'{name}' must be true or false")
+        return bool(value)
+
     def choice(self, name: str, choices: Collection[str], default: str | None = None) -> str:
         value = self.raw.get(name, default)
         if not isinstance(value, str) or value not in choices:

@@ -3,7 +3,8 @@
 An item is *pending* while the outbox holds a change for it that the server has
 not confirmed, and *synced* otherwise. Saving a URL that is already in the list
 merges (tags union, newest title) and queues a re-add, as Pocket's own re-add
-moves the item back to the top of the unread list.
+moves the item back to the top of the unread list. Changes (:mod:`.changes`) and
+the search index (:mod:`.search`) are written in the same transaction as the items.
 """
 
 from __future__ import annotations
@@ -12,107 +13,35 @@ import json
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
 
+from . import search
+from .changes import (
+    ADD,
+    MODIFY_OPS,
+    TAG_OPS,
+    UNDO_SECONDS,
+    apply,
+    enqueue,
+    expire,
+    has_fresh_add,
+    revive,
+)
 from .db import Database
 from .errors import NotFound
-from .urls import url_key
+from .items import ITEM_SELECT, Item, NewItem, item_of, tags_json
+from .query import Query
+from .urls import site_of, url_key
+
+__all__ = ["ADD", "MODIFY_OPS", "TAG_OPS", "Item", "NewItem", "Store", "Target"]
 
 Clock = Callable[[], float]
-ADD = "add"
-TAG_OPS = frozenset({"tags_add", "tags_remove", "tags_replace", "tags_clear"})
-MODIFY_OPS = frozenset({"archive", "readd", "favorite", "unfavorite", "delete"}) | TAG_OPS
-
-
-class NewItem(NamedTuple):
-    url: str
-    title: str = ""
-    tags: tuple[str, ...] = ()
-    key: str = ""  # the URL's lookup key when already known (urls.clean gives both)
-
-
-class Item(NamedTuple):
-    id: int
-    url: str
-    title: str
-    tags: tuple[str, ...]
-    saved_at: float
-    status: str
-    favorite: bool
-    remote_id: str | None
-    pending: bool
-
-    @property
-    def state(self) -> str:
-        return "pending" if self.pending else "synced"
-
-    def to_dict(self) -> dict[str, object]:
-        data: dict[str, object] = {
-            "url": self.url,
-            "title": self.title,
-            "tags": list(self.tags),
-            "state": self.state,
-            "status": self.status,
-            "favorite": self.favorite,
-            "saved_at": datetime.fromtimestamp(self.saved_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        }
-        if self.remote_id:
-            data["item_id"] = self.remote_id
-        return data
-
-
-_ITEM_SELECT = """
-SELECT i.id, i.url, i.title, i.tags, i.saved_at, i.status, i.favorite, i.remote_id,
-       EXISTS (SELECT 1 FROM outbox o WHERE o.item = i.id) AS pending FROM items i
-"""
-
-
-def _tags(text: str) -> tuple[str, ...]:
-    return () if text == "[]" else tuple(json.loads(text))
-
-
-def _tags_json(tags: Sequence[str]) -> str:
-    return json.dumps(list(tags)) if tags else "[]"
-
-
-def _item(row: sqlite3.Row) -> Item:
-    """An item from a row of ``_ITEM_SELECT`` (by position: rows come by the thousand)."""
-    item_id, url, title, tags, saved_at, status, favorite, remote_id, pending = row
-    return Item(item_id, url, title, _tags(tags), saved_at, status, bool(favorite), remote_id,
-                bool(pending))
+Target = tuple[str, str]  # ("key", a URL's lookup key) or ("remote_id", the server's id)
+EVERYTHING = Query()
 
 
 def _union(old: Sequence[str], new: Sequence[str]) -> list[str]:
     return list(dict.fromkeys([*old, *new]))
-
-
-def _new_tags(op: str, current: Sequence[str], given: Sequence[str]) -> list[str]:
-    if op == "tags_add":
-        return _union(current, given)
-    if op == "tags_remove":
-        return [tag for tag in current if tag not in given]
-    if op == "tags_replace":
-        return list(dict.fromkeys(given))
-    return []
-
-
-def _has_fresh_add(conn: sqlite3.Connection, item_id: int) -> bool:
-    """True when an add for the item is queued and has not been handed to a sender."""
-    row = conn.execute(
-        "SELECT 1 FROM outbox WHERE item = ? AND op = ? AND claimed_by IS NULL AND sent_at IS NULL",
-        (item_id, ADD),
-    ).fetchone()
-    return row is not None
-
-
-def enqueue(conn: sqlite3.Connection, item_id: int, op: str, now: float,
-            tags: Sequence[str] | None = None) -> None:
-    conn.execute(
-        "INSERT INTO outbox (item, op, tags, created_at) VALUES (?, ?, ?, ?)",
-        (item_id, op, None if tags is None else json.dumps(list(tags)), now),
-    )
 
 
 class Store:
@@ -138,6 +67,7 @@ class Store:
                                          tuple(_union(old.tags, entry.tags)))
                 else:
                     fresh[key] = entry
+            search.reindex(conn, list(known.values()))
             known.update(self._insert(conn, fresh, now))
         return [known[key] for key in keys]
 
@@ -154,29 +84,36 @@ class Store:
     @staticmethod
     def _insert(conn: sqlite3.Connection, fresh: dict[str, NewItem], now: float
                 ) -> dict[str, int]:
-        """New items, each with its add queued (nothing else can be queued for them yet);
-        returns their ids, given here (the writer holds the database, so they are free)."""
+        """New items, each with its add queued (nothing else can be queued for them yet)
+        and in the index; returns their ids, given here (the writer holds the database,
+        so they are free)."""
         first = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM items").fetchone()[0]
         ids = dict(zip(fresh, range(first, first + len(fresh)), strict=True))
+        sites = {key: site_of(key) for key in fresh}
         conn.executemany(
-            "INSERT INTO items (id, url, key, title, tags, saved_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(ids[key], e.url, key, e.title, _tags_json(e.tags), now, now)
+            "INSERT INTO items (id, url, key, title, tags, saved_at, updated_at, site) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(ids[key], e.url, key, e.title, tags_json(e.tags), now, now, sites[key])
              for key, e in fresh.items()])
         conn.executemany("INSERT INTO outbox (item, op, created_at) VALUES (?, ?, ?)",
                          [(item_id, ADD, now) for item_id in ids.values()])
+        search.add_to_index(conn, [(ids[key], e.title, e.tags, sites[key], e.url)
+                                   for key, e in fresh.items()])
         return ids
 
     @staticmethod
     def _merge(conn: sqlite3.Connection, item_id: int, entry: NewItem, now: float) -> None:
+        """Saved again: merged, moved to the top, brought back if it was deleted (the
+        caller indexes it again)."""
         row = conn.execute("SELECT title, tags FROM items WHERE id = ?", (item_id,)).fetchone()
         tags = _union(json.loads(row["tags"]), entry.tags)
         conn.execute(
             "UPDATE items SET title = ?, tags = ?, saved_at = ?, updated_at = ?, "
-            "status = 'unread', deleted = 0 WHERE id = ?",
+            "status = 'unread', deleted = 0, deleted_at = NULL WHERE id = ?",
             (entry.title or row["title"], json.dumps(tags), now, now, item_id),
         )
-        if not _has_fresh_add(conn, item_id):
+        revive(conn, item_id)
+        if not has_fresh_add(conn, item_id):
             enqueue(conn, item_id, ADD, now)
 
     def get(self, item_ids: Sequence[int]) -> list[Item]:
@@ -185,71 +122,71 @@ class Store:
         for start in range(0, len(item_ids), 500):
             chunk = list(item_ids[start:start + 500])
             marks = ",".join("?" * len(chunk))
-            for row in self.db.query(_ITEM_SELECT + f" WHERE i.id IN ({marks})", chunk):
-                item = _item(row)
+            for row in self.db.query(ITEM_SELECT + f" WHERE i.id IN ({marks})", chunk):
+                item = item_of(row)
                 found[item.id] = item
         return [found[item_id] for item_id in item_ids if item_id in found]
 
-    def find(self, *, url: str | None = None, remote_id: str | None = None) -> Item | None:
-        """A live (not deleted) item by URL (normalised) or by the server's item id."""
-        column, value = ("key", url_key(url)) if url is not None else ("remote_id", remote_id)
-        rows = self.db.query(_ITEM_SELECT + f" WHERE i.{column} = ? AND i.deleted = 0", (value,))
-        return _item(rows[0]) if rows else None
+    def find(self, url: str) -> Item | None:
+        """A live (not deleted) item by URL (normalised)."""
+        rows = self.db.query(ITEM_SELECT + " WHERE i.key = ? AND i.deleted = 0", (url_key(url),))
+        return item_of(rows[0]) if rows else None
 
-    def page(self, limit: int, offset: int, status: str | None = None) -> tuple[list[Item], int]:
-        where, args = ("i.deleted = 0", []) if status is None else (
-            "i.deleted = 0 AND i.status = ?", [status])
+    def page(self, limit: int, offset: int, query: Query = EVERYTHING, sort: str = "newest"
+             ) -> tuple[list[Item], int]:
+        """A page of the live items that match ``query`` (see :mod:`.search`), and how
+        many match in all."""
         with self.db.read() as conn:
-            total = conn.execute(f"SELECT COUNT(*) FROM items i WHERE {where}", args).fetchone()[0]
-            rows = conn.execute(
-                _ITEM_SELECT + f" WHERE {where} "
-                "ORDER BY i.saved_at DESC, i.id DESC LIMIT ? OFFSET ?",
-                [*args, limit, offset],
-            ).fetchall()
-        return [_item(row) for row in rows], int(total)
+            rows, total = search.page(conn, query, sort, limit, offset)
+        return [item_of(row) for row in rows], total
 
-    def modify(self, item: Item, op: str, tags: Sequence[str] = ()) -> Item | None:
-        """Apply a change locally and queue it for the server; None once deleted."""
+    def tags(self) -> list[tuple[str, int]]:
+        with self.db.read() as conn:
+            return search.tag_counts(conn)
+
+    def change(self, targets: Sequence[Target], op: str, tags: Sequence[str] = ()
+               ) -> list[int | NotFound]:
+        """Apply ``op`` to each target in one durable transaction, queued for the server;
+        for each target its item's id, or why it could not be changed. A page named twice
+        is changed once."""
         now = self.clock()
+        seen: dict[Target, int | NotFound] = {}
         with self.db.write(durable=True) as conn:
-            fresh = item.remote_id is None and _has_fresh_add(conn, item.id)
-            if op == "delete":
-                self._delete(conn, item, fresh, now)
-                return None
-            self._apply(conn, item, op, tags, now)
-            if not (fresh and op in TAG_OPS):
-                enqueue(conn, item.id, op, now, tags if op in TAG_OPS else None)
-        found = self.get([item.id])
-        if not found:
-            raise NotFound("the item is no longer in the reading list")
-        return found[0]
+            expire(conn, now)
+            for target in targets:
+                if target not in seen:
+                    seen[target] = self._change_one(conn, target, op, tags, now)
+        return [seen[target] for target in targets]
 
-    def _apply(self, conn: sqlite3.Connection, item: Item, op: str,
-               tags: Sequence[str], now: float) -> None:
-        if op in TAG_OPS:
-            conn.execute("UPDATE items SET tags = ?, updated_at = ? WHERE id = ?",
-                         (json.dumps(_new_tags(op, item.tags, tags)), now, item.id))
-            return
-        column, value = {
-            "archive": ("status", "archived"), "readd": ("status", "unread"),
-            "favorite": ("favorite", 1), "unfavorite": ("favorite", 0),
-        }[op]
-        conn.execute(f"UPDATE items SET {column} = ?, updated_at = ? WHERE id = ?",
-                     (value, now, item.id))
+    @staticmethod
+    def _change_one(conn: sqlite3.Connection, target: Target, op: str, tags: Sequence[str],
+                    now: float) -> int | NotFound:
+        found = Store._target(conn, target, deleted=op == "restore")
+        if isinstance(found, NotFound):
+            return found
+        return apply(conn, found, op, tags, now) or found.id
 
-    def _delete(self, conn: sqlite3.Connection, item: Item, fresh: bool, now: float) -> None:
-        others = conn.execute(
-            "SELECT COUNT(*) FROM outbox WHERE item = ? AND NOT (op = ? AND claimed_by IS NULL "
-            "AND sent_at IS NULL)", (item.id, ADD)).fetchone()[0]
-        if fresh and not others:
-            conn.execute("DELETE FROM outbox WHERE item = ?", (item.id,))
-            conn.execute("DELETE FROM items WHERE id = ?", (item.id,))
-            return
-        conn.execute("UPDATE items SET deleted = 1, updated_at = ? WHERE id = ?", (now, item.id))
-        enqueue(conn, item.id, "delete", now)
+    @staticmethod
+    def _target(conn: sqlite3.Connection, target: Target, *, deleted: bool) -> Item | NotFound:
+        column, value = target
+        row = conn.execute(ITEM_SELECT + f" WHERE i.{column} = ? AND i.deleted = ?",
+                           (value, int(deleted))).fetchone()
+        if row is not None:
+            return item_of(row)
+        if not deleted:
+            return NotFound("that page is not in the reading list")
+        live = conn.execute(f"SELECT 1 FROM items WHERE {column} = ? AND deleted = 0",
+                            (value,)).fetchone()
+        return NotFound("that page is not deleted: there is nothing to restore" if live else
+                        f"that page was not deleted in the last {UNDO_SECONDS:.0f} s (nor is it "
+                        "in the reading list)")
 
     def pending_count(self) -> int:
-        return int(self.db.query("SELECT COUNT(DISTINCT item) FROM outbox")[0][0])
+        """Pages with changes waiting for the server (a deleted page the server never saw
+        stops waiting once it can no longer be restored)."""
+        with self.db.write() as conn:
+            expire(conn, self.clock())
+            return int(conn.execute("SELECT COUNT(DISTINCT item) FROM outbox").fetchone()[0])
 
     def get_meta(self, *keys: str) -> dict[str, str]:
         marks = ",".join("?" * len(keys))
@@ -274,7 +211,7 @@ class Store:
                              "(SELECT id FROM items WHERE deleted = 1)", (ADD,))
                 conn.execute("DELETE FROM items WHERE deleted = 1")
                 for (item_id,) in conn.execute("SELECT id FROM items").fetchall():
-                    if not _has_fresh_add(conn, item_id):
+                    if not has_fresh_add(conn, item_id):
                         enqueue(conn, item_id, ADD, now)
             conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('account', ?)",
                          (account,))

@@ -148,6 +148,14 @@ def _key(scheme: str, host: str, port: int | None, path: str, query: str) -> str
     return urlunsplit((scheme, host, path or "/", query, ""))
 
 
+def site_of(key: str) -> str:
+    """The site of a page, from its lookup key: the host name in lower case and ASCII
+    (IDNA) form, without a leading ``www.``, a port or an IPv6 address's brackets."""
+    netloc = key.partition("://")[2].partition("/")[0]
+    host = netloc[1:].partition("]")[0] if netloc.startswith("[") else netloc.partition(":")[0]
+    return host.removeprefix("www.")
+
+
 def url_key(url: str) -> str:
     """The lookup key of an already cleaned URL."""
     parts = urlsplit(url)

@@ -168,9 +168,11 @@ def test_stdout_carries_frames_only_and_no_secret_is_logged(
                 assert fake.CONSUMER_KEY.encode() not in path.read_bytes(), path
 
 
+HEAVY = ("requests", "keyring", "urllib3", "sqlite3", "logging", "pocket_companion.query",
+         "pocket_companion.search", "pocket_companion.store", "pocket_companion.listing")
 PROBE = (f"import sys, runpy; sys.argv = ['host', {CHROME_ORIGIN!r}]; "
          "import atexit; atexit.register(lambda: print(sorted(m for m in sys.modules "
-         "if m.split('.')[0] in ('requests', 'keyring', 'urllib3', 'sqlite3', 'logging')), "
+         f"if m.split('.')[0] in {HEAVY} or m in {HEAVY}), "
          "file=sys.stderr)); runpy.run_module('pocket_companion.hostmain', run_name='__main__')")
 
 
@@ -186,13 +188,16 @@ def run_probed(env: dict[str, str], *requests: dict[str, object]) -> tuple[list[
         replies.append(json.loads(stream[4:4 + size]))
         stream = stream[4 + size:]
     loaded = ast.literal_eval(proc.stderr.decode().strip().splitlines()[-1])
-    return replies, {name.split(".")[0] for name in loaded}
+    return replies, {name if name in HEAVY else name.split(".")[0] for name in loaded}
 
 
-def test_hello_needs_neither_requests_nor_keyring(env: dict[str, str]) -> None:
+def test_hello_needs_neither_requests_nor_keyring_nor_the_store(env: dict[str, str]) -> None:
     replies, loaded = run_probed(env, {"id": 1, "action": "hello"})
     assert replies[0]["ok"]
     assert loaded <= {"logging"}  # logging comes after the reply, nothing else at all
+    replies, loaded = run_probed(env, {"id": 1, "action": "list", "params": {"query": "x"}})
+    assert replies[0]["data"] == {"items": [], "total": 0}
+    assert {"sqlite3", "pocket_companion.query", "pocket_companion.store"} <= loaded
 
 
 def test_the_host_never_loads_keyring_the_helper_does(env: dict[str, str],

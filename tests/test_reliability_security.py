@@ -37,7 +37,8 @@ def every_action(fake: FakePocket) -> dict[str, dict[str, Any]]:
         "lookup": {"url": url}, "list": {}, "sync": {}, "login_cancel": {}, "logout": {},
         "login": {"server": fake.base_url, "consumer_key": fake.CONSUMER_KEY, "timeout": 5,
                   "show_in": "browser"},
-        "modify": {"url": url, "op": "archive"},
+        "modify": {"url": url, "op": "archive"}, "tags": {},
+        "modify_many": {"urls": [url], "op": "delete"},
     }
     assert set(requests) == set(ACTIONS), "a new action needs a line here"
     return requests
@@ -177,11 +178,12 @@ URL_REQUESTS = {
     "save_many": lambda url: {"items": [{"url": url}]},
     "lookup": lambda url: {"url": url},
     "modify": lambda url: {"url": url, "op": "archive"},
+    "modify_many": lambda url: {"urls": [url], "op": "archive"},
 }
 
 
 def _url_code(action: str, reply: dict[str, Any]) -> str:
-    if action == "save_many" and reply["ok"]:
+    if action in ("save_many", "modify_many") and reply["ok"]:
         return str(reply["data"]["results"][0]["error"]["code"])
     return str(reply["error"]["code"]) if not reply["ok"] else "accepted"
 
@@ -197,7 +199,8 @@ def account_host(tmp_path: Path, fake: FakePocket) -> Iterator[StrictHost]:
 
 def test_only_http_and_https_pages_are_taken_by_any_action(
         account_host: StrictHost, fake: FakePocket) -> None:
-    takes_urls = {name for name, action in ACTIONS.items() if action.params & {"url", "items"}}
+    takes_urls = {name for name, action in ACTIONS.items()
+                  if action.params & {"url", "urls", "items"}}
     assert takes_urls == set(URL_REQUESTS), "an action that takes URLs needs a line here"
     codes = {(action, url): _url_code(action, account_host.request(action, make(url)))
              for url in BAD_URLS for action, make in URL_REQUESTS.items()}

@@ -1,7 +1,9 @@
-"""The local reading list: URL rules, merging, private files, several writers at once."""
+"""The local reading list: URL rules, merging, private files, several writers at once, the
+upgrade of a version 1 list (indexed when first opened; a failed upgrade changes nothing)."""
 
 from __future__ import annotations
 
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -11,11 +13,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pocket_companion import urls
-from pocket_companion.errors import CompanionError, InvalidUrl
+from pocket_companion.db import require_fts5
+from pocket_companion.errors import CompanionError, InvalidUrl, StorageUnavailable
+from pocket_companion.query import parse
 from pocket_companion.store import NewItem, Store
 from pocket_companion.urls import MAX_URL_BYTES, clean_url, url_key
 
+from tests.support import schema_v1
 from tests.support.frames import REPO
+from tests.support.schema_v1 import OldItem
 
 
 @pytest.mark.parametrize("raw, cleaned", [
@@ -123,3 +129,82 @@ def _outcome(fn: object, url: str) -> object:
 def test_plain_urls_skip_the_parse_with_the_same_result(url: str) -> None:
     """The fast path for already clean URLs gives exactly what the full parse gives."""
     assert _outcome(urls.clean, url) == _outcome(lambda u: urls._clean_parsed(urls._text(u)), url)
+
+
+OLD = [OldItem("https://www.example.org/caf%C3%A9", "Le Café", ("paris",), remote_id="11"),
+       OldItem("https://news.example.org/a", "Archived news", status="archived", favorite=True),
+       OldItem("https://example.net/gone", "Deleted long ago", deleted=True, remote_id="12"),
+       OldItem("https://bücher.example/ä", "Bücher", ("two words",))]
+
+
+def search(store: Store, text: str) -> list[str]:
+    return [item.url for item in store.page(100, 0, parse(text), "newest")[0]]
+
+
+def test_a_version_1_list_is_upgraded_and_indexed_when_first_opened(tmp_path: Path) -> None:
+    path = tmp_path / "list.sqlite3"
+    schema_v1.make(path, OLD)
+    store = Store(path)
+    assert store.db.query("PRAGMA user_version")[0][0] == 2
+    assert search(store, "cafe") == ["https://www.example.org/caf%C3%A9"]
+    assert search(store, "café paris") == search(store, "site:example.org -news")
+    assert search(store, "buch") == ["https://xn--bcher-kva.example/ä"]
+    assert search(store, "is:fav is:archived") == ["https://news.example.org/a"]
+    assert search(store, "deleted") == [] and search(store, 'tag:"two words"') != []
+    sites = {item.url: item.site for item in store.page(100, 0)[0]}
+    assert sites["https://www.example.org/caf%C3%A9"] == "example.org"
+    assert sites["https://xn--bcher-kva.example/ä"] == "xn--bcher-kva.example"
+    [(gone, deleted_at)] = store.db.query("SELECT url, deleted_at FROM items WHERE deleted = 1")
+    assert gone == "https://example.net/gone" and deleted_at is not None  # not restorable
+
+
+def test_a_failed_upgrade_leaves_version_1_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "list.sqlite3"
+    schema_v1.make(path, OLD)
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE items_fts (x)")  # in the way of the index: the upgrade fails
+    conn.commit()
+    with pytest.raises(sqlite3.OperationalError, match="items_fts already exists"):
+        Store(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(items)")]
+    assert "site" not in columns and "deleted_at" not in columns
+    assert conn.execute("SELECT COUNT(*) FROM items").fetchone()[0] == len(OLD)
+    conn.execute("DROP TABLE items_fts")
+    conn.commit()
+    conn.close()
+    assert search(Store(path), "bücher") == ["https://xn--bcher-kva.example/ä"]
+
+
+OPENER = """
+import sys
+from pathlib import Path
+from pocket_companion.store import Store
+Store(Path(sys.argv[1]))
+"""
+
+
+def test_processes_opening_a_version_1_list_at_once_upgrade_it_once(tmp_path: Path) -> None:
+    path = tmp_path / "list.sqlite3"
+    schema_v1.make(path, [OldItem(f"https://example.org/{n}", f"page {n}") for n in range(2000)])
+    procs = [subprocess.Popen([sys.executable, "-c", OPENER, str(path)], cwd=REPO)
+             for _ in range(4)]
+    assert [p.wait(120) for p in procs] == [0, 0, 0, 0]
+    store = Store(path)
+    assert store.db.query("SELECT COUNT(*) FROM items_fts")[0][0] == 2000
+    assert store.page(1, 0, parse("page"), "newest")[1] == 2000
+
+
+def test_without_fts5_the_list_says_what_is_missing(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "probe.sqlite3")
+
+    def no_virtual_tables(action: int, *_: object) -> int:  # as a build without FTS5 fails
+        return sqlite3.SQLITE_DENY if action == sqlite3.SQLITE_CREATE_VTABLE else sqlite3.SQLITE_OK
+
+    conn.set_authorizer(no_virtual_tables)
+    with pytest.raises(StorageUnavailable) as caught:
+        require_fts5(conn)
+    assert caught.value.code == "storage_unavailable"
+    assert "FTS5" in caught.value.message and sqlite3.sqlite_version in caught.value.message
+    conn.set_authorizer(None)
+    require_fts5(conn)

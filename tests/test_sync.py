@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pocket_companion import errors
+from pocket_companion.changes import UNDO_SECONDS
+from pocket_companion.cli import call
 from pocket_companion.config import Settings
 from pocket_companion.core import Companion, Deps
 from pocket_companion.keychain import KeyringTokenStore
@@ -141,33 +144,45 @@ def test_rate_limit_holds_syncs_until_the_reset(make_companion: Callable[..., Co
         assert fake.add_count("https://example.org/4") == 1
 
 
-def test_modify_keeps_local_and_remote_in_step(logged_in: Companion, fake: FakePocket) -> None:
-    item = logged_in.save([NewItem("https://example.org/m", tags=("a",))]).items[0]
+def modify(c: Companion, url: str, op: str, *tags: str) -> dict[str, Any]:
+    return call(c, "modify", {"url": url, "op": op, **({"tags": list(tags)} if tags else {})})
+
+
+def test_modify_keeps_local_and_remote_in_step(make_companion: Callable[..., Companion],
+                                               fake: FakePocket) -> None:
+    clock = Clock()
+    c = make_companion(clock=clock)
+    c.login(server=fake.base_url, consumer_key=fake.CONSUMER_KEY, timeout=20)
+    item = c.save([NewItem("https://example.org/m", tags=("a",))]).items[0]
     rid = item.remote_id
     assert rid
     for op, tags in [("archive", []), ("favorite", []), ("tags_add", ["b"]),
                      ("tags_remove", ["a"])]:
-        changed = logged_in.store.modify(logged_in.find(item_id=rid), op, tags)
-        assert changed is not None
-        assert logged_in.sync_quietly() is None
+        changed = call(c, "modify", {"item_id": rid, "op": op, "tags": tags})
+        assert changed["item"]["state"] == "synced" and "warning" not in changed
     remote = fake.items()[rid]
     assert (remote["status"], remote["favorite"], set(remote["tags"])) == ("1", "1", {"b"})
-    local = logged_in.find(item_id=rid)
-    assert (local.status, local.favorite, local.tags, local.state) == (
+    local = c.lookup(item.url)
+    assert local is not None and (local.status, local.favorite, local.tags, local.state) == (
         "archived", True, ("b",), "synced")
-    logged_in.store.modify(local, "delete")
-    assert logged_in.sync_quietly() is None
-    assert rid not in fake.items() and logged_in.store.find(remote_id=rid) is None
+    assert modify(c, local.url, "delete") == {"item": None}
+    assert rid in fake.items()  # held while the delete can be undone
+    clock.advance(UNDO_SECONDS)
+    assert c.sync_quietly() is None
+    assert rid not in fake.items()
+    assert c.store.db.query("SELECT COUNT(*) FROM items")[0][0] == 0  # gone once confirmed
 
 
 def test_changes_made_offline_follow_the_add(make_companion: Callable[..., Companion],
                                              fake: FakePocket) -> None:
-    c = make_companion()
-    item = c.save([NewItem("https://example.org/later", tags=("a",))]).items[0]
-    c.store.modify(item, "tags_add", ["b"])
-    c.store.modify(item, "archive")
-    gone = c.save([NewItem("https://example.org/gone")]).items[0]
-    c.store.modify(gone, "delete")
+    clock = Clock()
+    c = make_companion(clock=clock)
+    c.save([NewItem("https://example.org/later", tags=("a",))])
+    modify(c, "https://example.org/later", "tags_add", "b")
+    modify(c, "https://example.org/later", "archive")
+    c.save([NewItem("https://example.org/gone")])
+    modify(c, "https://example.org/gone", "delete")
+    clock.advance(UNDO_SECONDS)
     c.login(server=fake.base_url, consumer_key=fake.CONSUMER_KEY, timeout=20)
     assert c.sync()[1] == 0
     [remote] = fake.items().values()
