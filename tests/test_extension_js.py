@@ -46,11 +46,23 @@ def test_web_ext_lint_reports_no_errors() -> None:
         "BACKGROUND_SERVICE_WORKER_IGNORED", "KEY_FIREFOX_ANDROID_UNSUPPORTED_BY_MIN_VERSION"}
 
 
-def test_the_readme_explains_each_permission_and_the_shortcut() -> None:
+def test_the_readme_explains_each_permission_and_the_shortcuts() -> None:
     manifest = json.loads((EXTENSION / "manifest.json").read_text())
     readme = (REPO / "README.md").read_text()
     section = readme.split("### Permissions", 1)[1].split("\n## ", 1)[0]
     for permission in manifest["permissions"]:
         assert re.search(rf"^- `{permission}`: \w", section, re.MULTILINE), permission
-    assert "Alt+Shift+Y" in readme
+    for command in ("save-page", "open-list"):
+        assert manifest["commands"][command]["suggested_key"]["default"] in readme, command
     assert "chrome://extensions/shortcuts" in readme and "about:addons" in readme
+
+
+def test_the_readme_shows_the_reading_list_and_its_screenshots() -> None:
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Reading your list", 1)[1].split("\n## ", 1)[0]
+    shots = re.findall(r"\((docs/screenshots/[\w-]+\.png)\)", section)
+    assert len(shots) >= 4
+    for shot in shots:
+        assert (REPO / shot).read_bytes()[1:4] == b"PNG", shot
+    for key in ("`j` / `k`", "`a`", "`f`", "`t`", "`d`", "`x`", "`/`", "`?`"):
+        assert key in section, key

@@ -1,20 +1,24 @@
 /**
- * The background's wiring: browser events to the savers, the indicator and the
- * panel bridge. `ext` is the WebExtension namespace (`browser` in Firefox,
- * `chrome` in Chromium); everything else is made here, or given by tests.
+ * The background's wiring: browser events to the savers, the indicator, the
+ * reading list's tab and the bridge to the extension's pages. `ext` is the
+ * WebExtension namespace (`browser` in Firefox, `chrome` in Chromium);
+ * everything else is made here, or given by tests.
  */
 
 import { Feedback } from "./feedback.js";
 import { Indicator } from "./indicator.js";
+import { ListTab } from "./listtab.js";
 import { HostConnection } from "./native.js";
 import { PanelBridge } from "./bridge.js";
 import { Saver } from "./saving.js";
 
-export const COMMAND = "save-page";
+export const SAVE_COMMAND = "save-page";
+export const LIST_COMMAND = "open-list";
 export const MENUS = [
   { id: "save-page", title: "Save page to Pocket", contexts: ["page"] },
   { id: "save-link", title: "Save link to Pocket", contexts: ["link"] },
   { id: "save-all-tabs", title: "Save all tabs in this window", contexts: ["action"] },
+  { id: "open-list", title: "Open reading list", contexts: ["action"] },
 ];
 
 export function createApp(ext, { host, clock } = {}) {
@@ -23,7 +27,9 @@ export function createApp(ext, { host, clock } = {}) {
   const indicator = new Indicator({ tabs: ext.tabs, host: connection, feedback });
   const saver = new Saver({ tabs: ext.tabs, host: connection, feedback, indicator,
     ...(clock ? { clock } : {}) });
-  const bridge = new PanelBridge({ ext, host: connection, saver, indicator });
+  const listTab = new ListTab({ tabs: ext.tabs, windows: ext.windows, runtime: ext.runtime,
+    host: connection });
+  const bridge = new PanelBridge({ ext, host: connection, saver, indicator, listTab });
 
   async function activeTab() {
     const [tab] = await ext.tabs.query({ active: true, lastFocusedWindow: true });
@@ -36,12 +42,13 @@ export function createApp(ext, { host, clock } = {}) {
   }
 
   const app = {
-    host: connection, feedback, indicator, saver, bridge,
+    host: connection, feedback, indicator, saver, bridge, listTab,
 
     onClicked: (tab) => saver.saveTab(tab),
 
     async onCommand(command, tab) {
-      if (command !== COMMAND) return null;
+      if (command === LIST_COMMAND) return listTab.open();
+      if (command !== SAVE_COMMAND) return null;
       return saver.saveTab(tab ?? await activeTab());
     },
 
@@ -49,6 +56,7 @@ export function createApp(ext, { host, clock } = {}) {
       if (info.menuItemId === "save-page") return saver.saveTab(tab);
       if (info.menuItemId === "save-link") return saver.saveLink(info.linkUrl, info.linkText, tab);
       if (info.menuItemId === "save-all-tabs") return saver.saveWindow(tab.windowId, tab.id);
+      if (info.menuItemId === "open-list") return listTab.open();
       return null;
     },
 

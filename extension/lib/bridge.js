@@ -1,14 +1,17 @@
 /**
- * The panel's way to the host: the panel sends runtime messages to the
- * background, which owns the one native port. Only the extension's own pages
- * are answered, and only for the actions a panel needs. A login outlives the
- * panel (which closes when the login window takes the focus): its state is kept
- * here and broadcast to any open panel.
+ * The way to the host for the extension's pages (the panel and the reading
+ * list): they send runtime messages to the background, which owns the one
+ * native port. Only the extension's own pages are answered, and only for the
+ * actions those pages need. A login outlives the panel (which closes when the
+ * login window takes the focus): its state is kept here and broadcast to any
+ * open page.
  */
 
 import { HostError, describe } from "./errors.js";
 
-const PANEL_ACTIONS = new Set(["status", "lookup", "modify", "sync", "logout", "login_cancel"]);
+const PAGE_ACTIONS = new Set(["status", "lookup", "list", "tags", "modify", "modify_many", "sync",
+  "logout", "login_cancel"]);
+const CHANGES = new Set(["modify", "modify_many"]);
 const LOGIN_MARGIN_S = 30;
 
 /** A HostError as a plain object for a message: what to show and what to do. */
@@ -19,22 +22,23 @@ export function plain(error) {
 }
 
 export class PanelBridge {
-  constructor({ ext, host, saver, indicator }) {
+  constructor({ ext, host, saver, indicator, listTab }) {
     this.ext = ext;
     this.host = host;
     this.saver = saver;
     this.indicator = indicator;
+    this.listTab = listTab;
     this.login = { state: "idle" };
   }
 
   /** `runtime.onMessage` listener (answers through `respond`, so it returns true). */
   onMessage(message, sender, respond) {
-    if (!this.fromPanel(sender) || typeof message?.kind !== "string") return false;
+    if (!this.fromOwnPage(sender) || typeof message?.kind !== "string") return false;
     this.handle(message).then(respond, (error) => respond({ ok: false, error: plain(error) }));
     return true;
   }
 
-  fromPanel(sender) {
+  fromOwnPage(sender) {
     return sender?.id === this.ext.runtime.id &&
       String(sender.url ?? "").startsWith(this.ext.runtime.getURL(""));
   }
@@ -47,19 +51,34 @@ export class PanelBridge {
     }
     if (message.kind === "login") return this.startLogin(message.params ?? {});
     if (message.kind === "login-state") return { ok: true, data: this.login };
+    if (message.kind === "open-list") {
+      await this.listTab.open(message.section ?? "");
+      return { ok: true, data: {} };
+    }
     throw new HostError("invalid_request", `unknown message kind "${message.kind}"`);
   }
 
   async call(action, params = {}, tabId = null) {
-    if (!PANEL_ACTIONS.has(action)) {
-      throw new HostError("invalid_request", `the panel cannot ask for "${action}"`);
+    if (!PAGE_ACTIONS.has(action)) {
+      throw new HostError("invalid_request", `the extension's pages cannot ask for "${action}"`);
     }
     try {
       const data = await this.host.request(action, params, { retryNow: true });
-      if (action === "modify" && tabId !== null) await this.indicator.refresh(tabId);
+      if (CHANGES.has(action)) await this.refreshMarks(tabId);
       return { ok: true, data, about: this.host.about };
     } catch (error) {
       return { ok: false, error: plain(error), about: this.host.about };
+    }
+  }
+
+  /** After a change: the panel's tab at once; from the reading list, every tab's mark. */
+  async refreshMarks(tabId) {
+    if (tabId !== null) {
+      await this.indicator.refresh(tabId);
+    } else {
+      this.indicator.refreshAll().catch(() => {
+        // a tab closed meanwhile: the others are marked
+      });
     }
   }
 

@@ -20,7 +20,8 @@ export const HOST_NAME = "pocket_companion";
 export const PROTOCOL = 1;
 
 const RETRY_SAFE = new Set(["hello", "status", "lookup", "list", "save", "save_many"]);
-const TIMEOUTS = { default: 15_000, save: 60_000, save_many: 120_000, sync: 120_000, modify: 60_000 };
+const TIMEOUTS = { default: 15_000, save: 60_000, save_many: 120_000, sync: 120_000, modify: 60_000,
+  modify_many: 120_000 };
 
 export const realClock = {
   now: () => Date.now(),
@@ -65,6 +66,11 @@ export class HostConnection {
       this.waiting.push(call);
       this.pump();
     });
+  }
+
+  /** Start the host ahead of requests that are about to come (a page that is opening). */
+  warm() {
+    if (!this.port && this.clock.now() >= this.retryAt) this.open();
   }
 
   pump() {

@@ -1,10 +1,12 @@
 /**
  * The panel: the current page's state in the reading list (tags, archive,
- * remove, save), the account (log in / log out, pages waiting to sync), the
- * keyboard shortcut and the versions. Everything goes through the background,
- * which owns the one port to the host. Opened as the toolbar popup, or as a page
- * with `?tab=ID`.
+ * remove, save), the account (log in / log out, pages waiting to sync), links
+ * to the reading list, the keyboard shortcut and the versions. Everything goes
+ * through the background, which owns the one port to the host. Opened as the
+ * toolbar popup, or as a page with `?tab=ID`.
  */
+
+import { setText } from "../lib/text.js";
 
 const ext = globalThis.browser ?? globalThis.chrome;
 const $ = (id) => document.getElementById(id);
@@ -15,16 +17,6 @@ let item = null;
 
 const ask = (message) => ext.runtime.sendMessage(message);
 const host = (action, params = {}) => ask({ kind: "host", action, params, tabId: tab?.id ?? null });
-
-/** Text with `commands` in backticks shown as selectable code. */
-function setText(element, text) {
-  element.replaceChildren(...String(text ?? "").split("`").map((part, index) => {
-    if (index % 2 === 0) return document.createTextNode(part);
-    const code = document.createElement("code");
-    code.textContent = part;
-    return code;
-  }));
-}
 
 function showProblem(error) {
   $("problem").hidden = !error;
@@ -157,6 +149,13 @@ function wireAccount() {
     ask({ kind: "login", params: Object.fromEntries(Object.entries(params).filter(([, v]) => v)) });
   });
   $("login-cancel").addEventListener("click", () => host("login_cancel"));
+  for (const link of [$("open-list"), $("open-account")]) {
+    link.addEventListener("click", async (event) => {
+      event.preventDefault(); // one reading-list tab: the background opens or focuses it
+      await ask({ kind: "open-list", section: link.dataset.section });
+      window.close();
+    });
+  }
   $("shortcut-change").addEventListener("click", () => (ext.commands.openShortcutSettings
     ? ext.commands.openShortcutSettings()
     : ext.tabs.create({ url: "chrome://extensions/shortcuts" })));

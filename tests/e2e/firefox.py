@@ -40,8 +40,21 @@ CLICK_ACTION = f"""(() => {{
 }})()"""
 
 
+# WebDriver's codes for the keys that are not characters
+KEYS = {"Enter": "\ue007", "Escape": "\ue00c", "Delete": "\ue017", "Shift": "\ue008",
+        "Control": "\ue009", "ArrowDown": "\ue015", "ArrowUp": "\ue013", "Tab": "\ue004"}
+
+
 class BidiError(Exception):
     pass
+
+
+def _key_actions(name: str) -> list[dict[str, str]]:
+    """``j``, ``Enter`` or ``Shift+X`` as key down/up actions."""
+    *held, key = name.split("+") if len(name) > 1 else [name]
+    values = [KEYS.get(part, part) for part in [*held, key]]
+    return ([{"type": "keyDown", "value": value} for value in values]
+            + [{"type": "keyUp", "value": value} for value in reversed(values)])
 
 
 def _free_port() -> int:
@@ -112,6 +125,64 @@ class Firefox:
             raise BidiError(result["exceptionDetails"]["text"])
         value = result["result"].get("value")
         return None if value is None else json.loads(value)
+
+    def top_contexts(self) -> list[dict[str, Any]]:
+        """The browser's tabs: ``{context, url}``."""
+        contexts: list[dict[str, Any]] = self.send("browsingContext.getTree",
+                                                   {"maxDepth": 0})["contexts"]
+        return contexts
+
+    def activate(self, context: str) -> None:
+        self.send("browsingContext.activate", {"context": context})
+
+    def keys(self, context: str, *names: str) -> None:
+        """Real key presses in a page (``j``, ``Enter``, ``Shift+X``)."""
+        actions = [action for name in names for action in _key_actions(name)]
+        self.send("input.performActions", {"context": context, "actions": [
+            {"type": "key", "id": "keyboard", "actions": actions}]})
+
+    def click(self, context: str, selector: str, shift: bool = False) -> None:
+        """A real mouse click in the middle of the element (Shift held if asked)."""
+        found = self.send("script.evaluate", {  # in view, after a frame is painted
+            "expression": f"""(async (element) => {{
+                element?.scrollIntoView({{block: "center"}});  // clear of sticky bars
+                await new Promise(requestAnimationFrame);
+                return element;
+            }})(document.querySelector({json.dumps(selector)}))""",
+            "awaitPromise": True, "target": {"context": context},
+            "resultOwnership": "root"})["result"]
+        if "sharedId" not in found:
+            raise BidiError(f"no element {selector}")
+        element = {"type": "element", "element": {"sharedId": found["sharedId"]}}
+        pointer = [{"type": "pointerMove", "x": 0, "y": 0, "origin": element},
+                   {"type": "pointerDown", "button": 0}, {"type": "pointerUp", "button": 0}]
+        sources: list[dict[str, Any]] = [{"type": "pointer", "id": "mouse", "actions": pointer}]
+        if shift:
+            shift_key = KEYS["Shift"]
+            sources.insert(0, {"type": "key", "id": "keyboard", "actions": [
+                {"type": "keyDown", "value": shift_key}, {"type": "pause"},
+                {"type": "pause"}, {"type": "keyUp", "value": shift_key}]})
+        self.send("input.performActions", {"context": context, "actions": sources})
+        try:
+            self.send("input.releaseActions", {"context": context})
+        except BidiError as error:
+            if "no such frame" not in str(error):
+                raise  # else the click closed its tab (a panel's link)
+
+    def run_script(self, context: str, source: str) -> None:
+        """Run a script's source (not an expression) in a page, such as a library file."""
+        result = self.send("script.evaluate", {"expression": source, "awaitPromise": False,
+                                               "target": {"context": context}})
+        if result["type"] == "exception":
+            raise BidiError(result["exceptionDetails"]["text"])
+
+    def set_dark(self, dark: bool) -> None:
+        """Pages prefer a dark (or light) colour scheme, as with the system's dark mode."""
+        self.evaluate(self.window, f"""(() => {{
+            Services.prefs.setIntPref("layout.css.prefers-color-scheme.content-override",
+                                      {0 if dark else 1});
+            return true;
+        }})()""")
 
     def extension(self, expression: str) -> Any:
         """Run an expression in one of the extension's pages (it can use ``browser.*``)."""

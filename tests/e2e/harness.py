@@ -27,13 +27,14 @@ from typing import Any, Literal, TypeVar
 
 from tests.fakepocket import FakePocket
 from tests.support import runtime
-from tests.support.frames import REPO
+from tests.support.frames import REPO, HostProcess
 
 EXTENSION = REPO / "extension"
 HOST_NAME = "pocket_companion"
 FIREFOX_ID = "pocket-companion@pocket-companion.dev"
 CHROMIUM = "/usr/lib/chromium/chromium"
 SHORTCUT = "alt+shift+y"  # the manifest's Alt+Shift+Y, as xdotool names it
+LIST_SHORTCUT = "alt+shift+u"  # the manifest's Alt+Shift+U: open the reading list
 T = TypeVar("T")
 
 
@@ -169,6 +170,16 @@ class Host:
         """What the host's reading list holds: URL -> item."""
         listed = self.cli("list", "--limit", "1000")
         return {item["url"]: item for item in listed["items"]}
+
+    def request(self, action: str, params: dict[str, Any]) -> Any:
+        """One request to a host of its own on this data (as a browser would send it)."""
+        host = HostProcess(self.env)
+        try:
+            reply = host.request(action, params)
+        finally:
+            host.close()
+        assert reply["ok"], reply
+        return reply["data"]
 
     def item(self, url: str) -> dict[str, Any] | None:
         return self.items().get(url)

@@ -163,17 +163,39 @@ test("a tab that moved on during its lookup is not marked", async () => {
   assert.equal(chrome.action.tab(2).text, undefined);
 });
 
-test("install and start-up create the three menus and mark the open tabs", async () => {
+test("install and start-up create the four menus and mark the open tabs", async () => {
   const { chrome, list } = setUp();
   list.set("https://one.example/", { url: "https://one.example/", tags: [], state: "synced" });
   chrome.contextMenus.items.push({ id: "left-over" });
   await Promise.all(chrome.runtime.onStartup.dispatch());
   assert.deepEqual(chrome.contextMenus.items, MENUS);
   assert.deepEqual(MENUS.map((m) => [m.id, m.contexts]), [
-    ["save-page", ["page"]], ["save-link", ["link"]], ["save-all-tabs", ["action"]]]);
+    ["save-page", ["page"]], ["save-link", ["link"]], ["save-all-tabs", ["action"]],
+    ["open-list", ["action"]]]);
+  assert.equal(MENUS.at(-1).title, "Open reading list");
   assert.equal(chrome.action.tab(1).text, "✓");
   await Promise.all(chrome.runtime.onInstalled.dispatch({ reason: "install" }));
-  assert.equal(chrome.contextMenus.items.length, 3);
+  assert.equal(chrome.contextMenus.items.length, 4);
+});
+
+test("the toolbar menu and the second shortcut open the reading list, in one tab", async () => {
+  const { chrome, nativeHost, app } = setUp();
+  const page = chrome.runtime.getURL("list/list.html");
+  await Promise.all(chrome.contextMenus.onClicked.dispatch({ menuItemId: "open-list" }, tab(chrome, 1)));
+  assert.deepEqual(chrome.tabs.created, [page]);
+  await flush();
+  assert.deepEqual(nativeHost.actions(), ["hello"], "the host starts while the tab opens");
+  const listTab = chrome.tabs.list.at(-1);
+  Object.assign(listTab, { url: `${page}?show=archived`, pendingUrl: undefined, windowId: 20,
+    active: false });
+  await Promise.all(chrome.commands.onCommand.dispatch("open-list", tab(chrome, 1)));
+  assert.deepEqual(chrome.tabs.created, [page], "no second tab");
+  assert.equal(listTab.active, true);
+  assert.equal(listTab.url, `${page}?show=archived`, "its filters are kept");
+  assert.equal(chrome.windows.focused, 20, "and its window comes to the front");
+  assert.deepEqual(await app.onCommand("open-list"), await app.listTab.open());
+  assert.equal(nativeHost.actions().filter((action) => action === "save").length, 0,
+    "opening the list saves nothing");
 });
 
 test("one HostConnection serves every listener", async () => {

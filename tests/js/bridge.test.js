@@ -5,6 +5,7 @@ import { createApp } from "../../extension/lib/app.js";
 import { EXT_ID, FakeClock, FakeNativeHost, fakeChrome, flush } from "./fake-chrome.js";
 
 const PANEL_SENDER = { id: EXT_ID, url: `chrome-extension://${EXT_ID}/popup/popup.html` };
+const LIST_SENDER = { id: EXT_ID, url: `chrome-extension://${EXT_ID}/list/list.html?show=all` };
 
 function setUp(handlers = {}, hostOptions = {}) {
   const nativeHost = new FakeNativeHost({ handlers: {
@@ -15,6 +16,9 @@ function setUp(handlers = {}, hostOptions = {}) {
     login: () => ({ username: "ann", server: "https://pocket.example" }),
     login_cancel: () => ({ cancelled: 1 }),
     logout: () => ({}),
+    list: () => ({ items: [], total: 0 }),
+    tags: () => ({ tags: [{ name: "news", count: 2 }] }),
+    modify_many: ({ urls }) => ({ results: urls.map((url) => ({ url, ok: true })), applied: urls.length }),
     ...handlers,
   }, ...hostOptions });
   const chrome = fakeChrome(nativeHost);
@@ -107,4 +111,47 @@ test("a failed login is explained", async () => {
   assert.equal(reply.ok, false);
   assert.equal(reply.data.state, "failed");
   assert.match(reply.data.error.message, /not approved/);
+});
+
+test("the reading list may list, count tags and change many pages; nothing else is added", async () => {
+  const { nativeHost, send } = setUp();
+  const listed = await send({ kind: "host", action: "list", params: { query: "tag:news" } },
+    LIST_SENDER);
+  assert.deepEqual(listed.data, { items: [], total: 0 });
+  const tags = await send({ kind: "host", action: "tags" }, LIST_SENDER);
+  assert.deepEqual(tags.data.tags, [{ name: "news", count: 2 }]);
+  const changed = await send({ kind: "host", action: "modify_many",
+    params: { urls: ["https://one.example/"], op: "archive" } }, LIST_SENDER);
+  assert.equal(changed.data.applied, 1);
+  for (const action of ["save", "save_many", "login", "hello", "no_such_action"]) {
+    const refused = await send({ kind: "host", action, params: {} }, LIST_SENDER);
+    assert.equal(refused.ok, false, action);
+    assert.equal(refused.error.code, "invalid_request", action);
+  }
+  assert.deepEqual(nativeHost.actions().filter((action) => action !== "lookup"),
+    ["hello", "list", "tags", "modify_many"], "(lookups: the tabs' marks after the change)");
+  const web = { id: EXT_ID, url: "https://evil.example/list/list.html" };
+  assert.equal(await send({ kind: "host", action: "list" }, web), "no answer",
+    "a web page (even with our id claimed) is not one of ours");
+});
+
+test("a change from the reading list refreshes every tab's mark", async () => {
+  const { chrome, nativeHost, send } = setUp();
+  chrome.tabs.list.push({ id: 2, windowId: 1, url: "https://two.example/" });
+  await send({ kind: "host", action: "modify_many",
+    params: { urls: ["https://one.example/", "https://two.example/"], op: "delete" } }, LIST_SENDER);
+  await flush();
+  await flush();
+  const looked = nativeHost.requests.filter((r) => r.action === "lookup").map((r) => r.params.url);
+  assert.deepEqual(looked.sort(), ["https://one.example/", "https://two.example/"]);
+});
+
+test("the panel's links open the reading list in one tab, at a section if asked", async () => {
+  const { chrome, send } = setUp();
+  const page = chrome.runtime.getURL("list/list.html");
+  assert.equal((await send({ kind: "open-list", section: "account" })).ok, true);
+  assert.deepEqual(chrome.tabs.created, [`${page}#account`]);
+  const refused = await send({ kind: "open-list", section: "javascript:alert(1)" });
+  assert.equal(refused.ok, false);
+  assert.deepEqual(chrome.tabs.created, [`${page}#account`]);
 });

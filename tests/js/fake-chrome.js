@@ -1,6 +1,6 @@
 /**
  * A fake `chrome` namespace for unit tests: events that tests dispatch, an
- * action that remembers per-tab badges, tabs, menus, commands, and a native
+ * action that remembers per-tab badges, tabs, windows, menus, commands, and a native
  * host on the other end of `connectNative` ports (replying asynchronously, as
  * browsers deliver messages). Only the parts the extension uses.
  */
@@ -163,6 +163,7 @@ function fakeAction() {
 function fakeTabs() {
   const tabs = {
     list: [],
+    created: [],
     onUpdated: new FakeEvent(),
     async query(filter) {
       return tabs.list.filter((tab) => Object.entries(filter).every(([key, value]) =>
@@ -173,8 +174,31 @@ function fakeTabs() {
       if (!tab) throw new Error(`No tab with id: ${tabId}.`);
       return { ...tab };
     },
+    /** As browsers do, a new tab has only a `pendingUrl` until its page starts loading. */
+    async create({ url, active = true }) {
+      const tab = { id: 100 + tabs.list.length, windowId: 1, active, url: "", pendingUrl: url };
+      tabs.list.push(tab);
+      tabs.created.push(url);
+      return { ...tab };
+    },
+    async update(tabId, change) {
+      const tab = tabs.list.find((t) => t.id === tabId);
+      if (!tab) throw new Error(`No tab with id: ${tabId}.`);
+      Object.assign(tab, change);
+      return { ...tab };
+    },
   };
   return tabs;
+}
+
+function fakeWindows() {
+  return {
+    focused: null,
+    async update(windowId, { focused }) {
+      if (focused) this.focused = windowId;
+      return { id: windowId, focused };
+    },
+  };
 }
 
 export function fakeChrome(nativeHost = new FakeNativeHost()) {
@@ -205,6 +229,7 @@ export function fakeChrome(nativeHost = new FakeNativeHost()) {
     runtime,
     action: fakeAction(),
     tabs: fakeTabs(),
+    windows: fakeWindows(),
     commands: { onCommand: new FakeEvent(), getAll: async () => [] },
     contextMenus: {
       items: menus,

@@ -1,0 +1,142 @@
+/**
+ * The account on the reading list: who is connected to which server, how many
+ * pages wait to be synced and why, log in / log out and sync now. A login runs
+ * in the background (it outlives this page's requests); its progress arrives as
+ * `login-changed` messages, as in the panel.
+ */
+
+import { setText } from "../lib/text.js";
+import { pages } from "./format.js";
+import { errorLine } from "./notices.js";
+
+const $ = (id) => document.getElementById(id);
+const WATCH_MS = 4_000; // while pages wait to be synced to an account, read the status again
+
+/** Why pages wait, in words: the hold on syncing, the last problem, or no account. */
+export function waitingReason(status) {
+  if (!status.pending) return "";
+  if (!status.account) return "They are sent once you log in.";
+  const held = status.held;
+  if (held?.reason === "rate_limited") {
+    return `The server asked to slow down; syncing resumes in ${held.seconds} s.`;
+  }
+  if (held?.reason === "offline") {
+    return `The server could not be reached; trying again in ${held.seconds} s.`;
+  }
+  if (held) return `Syncing resumes in ${held.seconds} s.`;
+  return status.last_error ? `Last problem: ${status.last_error}` : "";
+}
+
+export class Account {
+  constructor({ client, runtime, notices, onStatus }) {
+    this.client = client;
+    this.runtime = runtime;
+    this.notices = notices;
+    this.onStatus = onStatus; // called with each status read
+    this.waiting = false;
+    this.timer = null;
+  }
+
+  wire() {
+    $("sync").addEventListener("click", () => this.act("sync", (data) =>
+      data.pending ? `Synced ${pages(data.synced)}; ${pages(data.pending)} still waiting.`
+        : `Synced ${pages(data.synced)}.`));
+    $("logout").addEventListener("click", () =>
+      this.act("logout", () => "Logged out. Your pages stay on this computer."));
+    $("login-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const params = Object.fromEntries([["server", $("server").value.trim()],
+        ["consumer_key", $("consumer-key").value.trim()]].filter(([, value]) => value));
+      this.showLogin({ state: "waiting" });
+      this.runtime.sendMessage({ kind: "login", params }).catch(() => {
+        // the outcome arrives as a login-changed message
+      });
+    });
+    $("login-cancel").addEventListener("click", () => {
+      this.client.ask("login_cancel").catch(() => {
+        // the login ends anyway; its outcome arrives as a login-changed message
+      });
+    });
+    this.runtime.onMessage.addListener((message) => {
+      if (message?.kind === "login-changed") this.showLogin(message.login);
+    });
+  }
+
+  /** Read the account; a login still waiting (started in the panel) shows as such. */
+  async start() {
+    const login = await this.runtime.sendMessage({ kind: "login-state" }).catch(() => null);
+    if (login?.data?.state === "waiting") this.showLogin(login.data, { refresh: false });
+    await this.refresh();
+  }
+
+  async act(action, said) {
+    try {
+      this.notices.say(said(await this.client.ask(action)));
+    } catch (error) {
+      this.notices.say(errorLine(error));
+    }
+    await this.refresh();
+  }
+
+  async refresh() {
+    clearTimeout(this.timer);
+    let status;
+    try {
+      status = await this.client.ask("status");
+    } catch (error) {
+      setText($("account-text"), errorLine(error));
+      return null;
+    }
+    this.show(status);
+    this.onStatus(status);
+    if (status.account && status.pending) this.timer = setTimeout(() => this.watch(), WATCH_MS);
+    return status;
+  }
+
+  /** Follow a sync in progress while the page is in view. */
+  watch() {
+    if (!document.hidden) {
+      this.refresh();
+      return;
+    }
+    document.addEventListener("visibilitychange", () => this.refresh(), { once: true });
+  }
+
+  show(status) {
+    const { account, pending } = status;
+    setText($("account-text"), account
+      ? `Connected as ${account.username} on ${account.server}.`
+      : "No account connected: your pages stay on this computer. Log in to sync them.");
+    setText($("account-pending"), pending ? `${pages(pending)} waiting to be synced.`
+      : account ? "Everything is synced." : "");
+    setText($("account-why"), waitingReason(status));
+    $("sync").hidden = !(account && pending);
+    $("logout").hidden = !account;
+    $("login-form").hidden = Boolean(account) || this.waiting;
+    $("server").placeholder = status.server ?? "";
+    this.showVersions();
+  }
+
+  showVersions() {
+    const about = this.client.about;
+    if (!about) return;
+    const line = `Extension ${about.extensionVersion} · program ${about.version}`;
+    setText($("versions"), about.warning ? `⚠ ${about.warning} ${line}` : line);
+  }
+
+  showLogin(login, { refresh = true } = {}) {
+    this.waiting = login.state === "waiting";
+    $("login-wait").hidden = !this.waiting;
+    if (this.waiting) {
+      $("login-form").hidden = true;
+      const where = login.shownIn === "browser" ? "the browser tab" : "the login window";
+      setText($("login-wait-text"), login.url
+        ? `Approve Pocket Companion in ${where} that opened.`
+        : "Opening the login page…");
+    }
+    const message = { done: login.account && `Logged in as ${login.account.username}.`,
+      failed: login.error && errorLine(login.error) };
+    setText($("login-message"), message[login.state] ?? "");
+    if (!this.waiting && refresh) this.refresh();
+  }
+}

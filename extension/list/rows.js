@@ -1,0 +1,117 @@
+/**
+ * One row of the list, built with createElement and textContent only: a
+ * checkbox, the title as a plain link (new tab, middle-click works), the site,
+ * the date, marks, tags, and buttons for the row's actions. Only the current
+ * row's controls are in the Tab order (the others are reached with j/k).
+ */
+
+import { nameOf, savedDate, siteOf } from "./format.js";
+
+let made = 0;
+
+function element(tag, { text, className, attributes = {} } = {}) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  return node;
+}
+
+function badge(kind, text, title) {
+  return element("span", { className: `badge ${kind}`, text, attributes: title ? { title } : {} });
+}
+
+function marks(item) {
+  const found = [];
+  if (item.status === "unread") {
+    found.push(element("span", { className: "visually-hidden", text: "Unread" }));
+  }
+  if (item.status === "archived") found.push(badge("archived", "Archived"));
+  if (item.favorite) found.push(badge("favorite", "★ Favourite"));
+  if (item.state === "pending") {
+    found.push(badge("pending", "Waiting to sync",
+      "Kept on this computer; it is sent to your Pocket account at the next sync."));
+  }
+  return found;
+}
+
+function meta(item, id, now) {
+  const line = element("div", { className: "meta", attributes: { id: `${id}-meta` } });
+  const site = element("span", { className: "site", text: siteOf(item) });
+  const when = element("time", { text: `Saved ${savedDate(item.saved_at, now)}`,
+    attributes: { datetime: item.saved_at ?? "" } });
+  line.append(site, when, ...marks(item));
+  if (item.tags.length) line.append(tagList(item));
+  return line;
+}
+
+function tagList(item) {
+  const list = element("ul", { className: "chips", attributes: { "aria-label": "Tags" } });
+  for (const tag of item.tags) {
+    const entry = element("li");
+    entry.append(element("button", { className: "chip", text: tag, attributes: {
+      type: "button", "data-tag": tag, "aria-label": `Show pages tagged ${tag}` } }));
+    list.append(entry);
+  }
+  return list;
+}
+
+function button(action, text, id, extra = {}) {
+  return element("button", { text, className: extra.className, attributes: {
+    type: "button", "data-action": action, "aria-describedby": `${id}-title`,
+    ...(extra.attributes ?? {}) } });
+}
+
+function actions(item, id) {
+  const box = element("div", { className: "actions" });
+  box.append(
+    button("archive", item.status === "archived" ? "Move to unread" : "Archive", id),
+    button("favorite", "Favourite", id, { attributes: { "aria-pressed": String(item.favorite) } }),
+    button("tags", "Tags", id),
+    button("delete", "Delete", id, { className: "danger" }),
+  );
+  return box;
+}
+
+/** Put `item` into the row `li`; the focused control keeps the focus. */
+export function fillRow(li, item, { picked = false, current = false, now = new Date() } = {}) {
+  const id = `row-${li.dataset.key}`;
+  const focused = li.contains(document.activeElement) ? focusedPart(document.activeElement) : null;
+  li.dataset.url = item.url;
+  li.classList.toggle("unread", item.status === "unread");
+  const pick = element("input", { attributes: { type: "checkbox", "data-action": "pick",
+    "aria-label": `Select “${nameOf(item)}”` } });
+  pick.checked = picked;
+  const link = element("a", { className: "title", text: nameOf(item), attributes: {
+    id: `${id}-title`, href: item.url, target: "_blank", rel: "noopener noreferrer",
+    "data-action": "open", "aria-describedby": `${id}-meta` } });
+  const body = element("div", { className: "body" });
+  body.append(link, meta(item, id, now));
+  li.replaceChildren(pick, body, actions(item, id));
+  markRow(li, { picked, current });
+  if (focused) li.querySelector(focused)?.focus({ preventScroll: true });
+}
+
+function focusedPart(node) {
+  if (node.dataset.action) return `[data-action="${node.dataset.action}"]`;
+  if (node.dataset.tag) return `[data-tag="${CSS.escape(node.dataset.tag)}"]`;
+  return null;
+}
+
+export function renderRow(item, options) {
+  const li = element("li", { className: "item" });
+  li.dataset.key = String(++made);
+  fillRow(li, item, options);
+  return li;
+}
+
+/** Selected and current marks; only the current row's controls can be reached with Tab. */
+export function markRow(li, { picked, current }) {
+  li.classList.toggle("picked", picked);
+  li.classList.toggle("current", current);
+  const pick = li.querySelector('[data-action="pick"]');
+  if (pick) pick.checked = picked;
+  for (const control of li.querySelectorAll("a, button, input")) {
+    control.tabIndex = current ? 0 : -1;
+  }
+}
