@@ -13,7 +13,7 @@ from pathlib import Path
 from tests.fakepocket import FakePocket
 from tests.support import runtime
 
-from . import cases, setup
+from . import cases, setup, transfer
 
 
 def _table(rows: list[cases.Row]) -> str:
@@ -49,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
             filled = setup.fill(tmp / "list", sizes.items)
             rows += cases.lookups(tmp / "list", filled, sizes)
             rows += cases.searches(tmp / "list", filled, sizes)
+            rows += transfer.imports(tmp, sizes.imported)
+            rows += transfer.exports(tmp, tmp / "list", sizes.items, sizes.items // 10)
         finally:
             runtime.remove(folder)
     print(_table(rows))

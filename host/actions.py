@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 
 from .caller import Caller
-from .errors import CompanionError, InvalidParams
+from .errors import CompanionError, InvalidParams, RateLimited, ServiceUnavailable
 from .params import Params
 from .records import Record
 
@@ -20,7 +20,7 @@ TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
 if TYPE_CHECKING:  # the store (and sqlite3) loads when a handler first needs it
     from typing import Any
 
-    from .core import Companion
+    from .core import Companion, SaveOutcome
     from .store import Item, NewItem
 
     Data = dict[str, Any]
@@ -57,7 +57,7 @@ def _warning(error: CompanionError | None) -> Data:
 
 
 def _brief(item: Item) -> Data:
-    data: Data = {"state": item.state, "url": item.url}
+    data: Data = {"state": item.state, "url": item.url, "status": item.status}
     if item.remote_id:
         data["item_id"] = item.remote_id
     return data
@@ -70,7 +70,8 @@ def _briefs(entries: list[NewItem], ids: list[int], items: list[Item]) -> list[D
             for entry, item_id in zip(entries, ids, strict=True)]
 
 
-def _entries(raws: list[Any]) -> list[NewItem | CompanionError]:
+def _entries(raws: list[Any], *, keep_title: bool = False, keep_archived: bool = False
+             ) -> list[NewItem | CompanionError]:
     """Each raw item checked: the entry to save, or why it cannot be saved."""
     from .store import NewItem
     from .urls import clean  # urllib.parse loads only when a URL comes in
@@ -84,10 +85,32 @@ def _entries(raws: list[Any]) -> list[NewItem | CompanionError]:
             url, key = clean(params.required("url"))
             title = params.title() if "title" in raw else ""  # most come without
             tags = tuple(params.tags()) if "tags" in raw else ()
-            checked.append(NewItem(url, title, tags, key))
+            checked.append(NewItem(url, title, tags, key, keep_title, keep_archived))
         except CompanionError as exc:
             checked.append(exc)
     return checked
+
+
+def _results(results: list[Data | None], entries: list[NewItem], ids: list[int],
+             items: list[Item]) -> list[Data]:
+    """A batch's results in order: the errors as checked, the saved pages as they stand."""
+    saved = iter(_briefs(entries, ids, items))
+    return [result if result is not None else next(saved) for result in results]
+
+
+def _why_waiting(c: Companion, outcome: SaveOutcome) -> CompanionError | None:
+    """Why saved pages still wait: the sync's failure, else the pause on syncs after saves
+    that follows a failure or a rate limit (that sync was not even tried)."""
+    if outcome.warning or not any(item.pending for item in outcome.items):
+        return outcome.warning
+    held, reason = c.syncer.held_for()
+    if not held or not c.config.load().username:
+        return None
+    if reason == "rate_limited":
+        return RateLimited(f"the server asked to slow down; syncing resumes in {held:.0f} s",
+                           held)
+    return ServiceUnavailable("the server could not be reached a moment ago; trying again in "
+                              f"{held:.0f} s", sent=False)
 
 
 def hello(c: Companion, p: Params, ctx: Context) -> Data:
@@ -99,15 +122,18 @@ def status(c: Companion, p: Params, ctx: Context) -> Data:
 
 
 def save(c: Companion, p: Params, ctx: Context) -> Later:
-    [entry] = _entries([p.raw])
+    fields = {name: value for name, value in p.raw.items() if name != "keep_title"}
+    [entry] = _entries([fields], keep_title=p.flag("keep_title"))
     if isinstance(entry, CompanionError):
         raise entry
     entries = [entry]
     ids = c.commit(entries)
+    ctx.progress("kept", _briefs(entries, ids, c.store.get(ids))[0])  # before any network
 
     def finish() -> Data:
         outcome = c.push_saved(ids)
-        return {**_briefs(entries, ids, outcome.items)[0], **_warning(outcome.warning)}
+        return {**_briefs(entries, ids, outcome.items)[0],
+                **_warning(_why_waiting(c, outcome))}
 
     return Later(finish)
 
@@ -123,16 +149,16 @@ def _batch(p: Params) -> list[Any]:
 
 
 def save_many(c: Companion, p: Params, ctx: Context) -> Later:
-    checked = _entries(_batch(p))
+    checked = _entries(_batch(p), keep_archived=True)  # saving tabs is not reading them again
     results = [{"error": e.to_dict()} if isinstance(e, CompanionError) else None for e in checked]
     entries = [e for e in checked if not isinstance(e, CompanionError)]
     ids = c.commit(entries)
+    ctx.progress("kept", {"results": _results(results, entries, ids, c.store.get(ids))})
 
     def finish() -> Data:
         outcome = c.push_saved(ids)
-        saved = iter(_briefs(entries, ids, outcome.items))
-        return {"results": [r if r is not None else next(saved) for r in results],
-                **_warning(outcome.warning)}
+        return {"results": _results(results, entries, ids, outcome.items),
+                **_warning(_why_waiting(c, outcome))}
 
     return Later(finish)
 
@@ -228,10 +254,22 @@ def modify_many(c: Companion, p: Params, ctx: Context) -> Later:
     return Later(finish)
 
 
+def _transfer(name: str) -> Handler:
+    """An import or export handler of :mod:`.transfer`, loaded when first asked for."""
+
+    def handler(c: Companion, p: Params, ctx: Context) -> Data:
+        from . import transfer
+
+        result: Data = getattr(transfer, name)(c, p, ctx)
+        return result
+
+    return handler
+
+
 ACTIONS: dict[str, Action] = {
     "hello": Action(hello),
     "status": Action(status),
-    "save": Action(save, frozenset({"url", "title", "tags"})),
+    "save": Action(save, frozenset({"url", "title", "tags", "keep_title"})),
     "save_many": Action(save_many, frozenset({"items"})),
     "lookup": Action(lookup, frozenset({"url"})),
     "list": Action(list_items, frozenset({"limit", "offset", "status", "favorite", "tag",
@@ -244,4 +282,10 @@ ACTIONS: dict[str, Action] = {
     "logout": Action(logout),
     "modify": Action(modify, frozenset({"url", "item_id", "op", "tags"})),
     "modify_many": Action(modify_many, frozenset({"urls", "op", "tags"})),
+    "import_begin": Action(_transfer("import_begin"), frozenset({"name", "size"})),
+    "import_chunk": Action(_transfer("import_chunk"), frozenset({"upload", "offset", "data"})),
+    "import_finish": Action(_transfer("import_finish"), frozenset({"upload", "dry_run"}),
+                            "network"),
+    "export": Action(_transfer("export"), frozenset({"format", "after", "query", "tag",
+                                                     "favorite", "status", "sort"})),
 }

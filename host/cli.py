@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from .openers import Opener
 
 Data = dict[str, Any]
+DESCRIPTION = ("Save pages for later and keep your reading list, from a terminal. The commands "
+               "do what the browser extension does, through the same program; with --json they "
+               "print the data the extension would receive.")
 
 
 class Outcome(NamedTuple):
@@ -123,7 +126,7 @@ CHANGES = {
     "unarchive": ("readd", "move archived pages back to unread", "Moved {} back to unread"),
     "favorite": ("favorite", "mark pages as favourites", "Marked {} as favourite"),
     "unfavorite": ("unfavorite", "unmark favourites", "Removed {} from the favourites"),
-    "delete": ("delete", f"remove pages (`restore` undoes it within {UNDO_SECONDS:.0f} s)",
+    "delete": ("delete", f"remove pages (restore brings them back within {UNDO_SECONDS:.0f} s)",
                "Deleted {}"),
     "restore": ("restore", f"bring back pages deleted in the last {UNDO_SECONDS:.0f} s",
                 "Restored {}"),
@@ -177,8 +180,23 @@ def cmd_status(c: Companion, args: argparse.Namespace) -> Data | str:
     lines = [f"Account: {who}", f"Waiting to sync: {data['pending']}"]
     if data["last_error"]:
         lines.append(f"Last sync problem: {for_terminal(data['last_error'])}")
+    if account and data["import"] and data["import"]["sent"] < data["import"]["total"]:
+        lines.append(_import_line(data["import"], data["held"]))
     lines.append(f"Data folder: {for_terminal(str(c.home))}")
     return "\n".join(lines)
+
+
+def _import_line(progress: Data, held: Data | None) -> str:
+    """``Import: 12,400 of 20,000 sent; next batch at 14:05 (rate limit)``."""
+    import time
+
+    line = f"Import: {progress['sent']:,} of {progress['total']:,} sent"
+    if held:
+        when = time.strftime("%H:%M", time.localtime(time.time() + held["seconds"]))
+        why = {"rate_limited": "rate limit", "offline": "server unreachable"}.get(
+            held["reason"], held["reason"])
+        line += f"; next batch at {when} ({why})"
+    return line
 
 
 def cmd_sync(c: Companion, args: argparse.Namespace) -> Data | str:
@@ -243,7 +261,7 @@ def _reading_commands(command: Command) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pocket-companion", description=__doc__)
+    parser = argparse.ArgumentParser(prog="pocket-companion", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -274,6 +292,9 @@ def _parser() -> argparse.ArgumentParser:
     command("logout", cmd_logout, "disconnect the account and delete its token")
     from pocket_companion_installer.cli import register  # install, uninstall, doctor
 
+    from .cli_transfer import register as register_transfer  # import, export
+
+    register_transfer(command)
     register(sub)
     return parser
 
@@ -286,6 +307,8 @@ def main(argv: list[str] | None = None, opener: Opener | None = None) -> int:
         setup_logging(home / "logs", stderr=False)
         tokens = KeyringTokenStore(cache=TokenCache.from_env())
         result = args.func(Companion(home, Deps(tokens=tokens, opener=opener)), args)
+    except BrokenPipeError:  # an export to standard output whose reader stopped
+        return _reader_gone()
     except Exception as exc:
         print(f"pocket-companion: {for_terminal(as_error(exc, args.command).message)}",
               file=sys.stderr)
@@ -294,7 +317,22 @@ def main(argv: list[str] | None = None, opener: Opener | None = None) -> int:
         print("pocket-companion: interrupted", file=sys.stderr)
         return 130
     shown, failures = result if isinstance(result, Outcome) else (result, [])
-    print(json.dumps(shown, indent=2) if isinstance(shown, dict) else terminal_lines(shown))
+    try:
+        if shown != "":  # an export to standard output has written its data already
+            print(json.dumps(shown, indent=2) if isinstance(shown, dict)
+                  else terminal_lines(shown))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `... | head` stopped reading: not a failure of ours
+        return _reader_gone()
     for line in failures:
         print(f"pocket-companion: {line}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def _reader_gone() -> int:
+    """Standard output was closed by its reader: stop quietly, as ``sh`` tools do (128 +
+    SIGPIPE), and keep Python from reporting the pipe again when it exits."""
+    import os
+
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 141

@@ -126,7 +126,13 @@ class Companion:
             "last_sync": float(last) if last else None,
             "last_error": self.syncer.outbox.last_error(),
             "held": {"seconds": round(held), "reason": reason} if held else None,
+            "import": self._import_progress(),
         }
+
+    def _import_progress(self) -> dict[str, int] | None:
+        from .importer import progress
+
+        return progress(self.store)
 
     def sync_quietly(self, *, retry_now: bool = False) -> CompanionError | None:
         """Sync what is due; a failure is returned (and logged), never raised."""

@@ -10,7 +10,8 @@ The schema's version is SQLite's ``user_version``. Each migration runs in the
 write transaction that checks the version, so a failed one leaves the file as it
 was and two processes opening an old file at once migrate it once. Version 2 adds
 each item's site, when it was deleted (to undo it), indexes for the list's filters and
-the search index.
+the search index. Version 3 marks the changes an import queued (``outbox.batch``), so its
+progress can be told.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 from .errors import StorageUnavailable
 from .files import ensure_private
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _VERSION_1 = """
 CREATE TABLE IF NOT EXISTS items (
     id INTEGER PRIMARY KEY,
@@ -105,7 +106,13 @@ def _version_2(conn: sqlite3.Connection) -> None:
                         for item_id, site, title, tags, url, deleted in rows if not deleted])
 
 
-_MIGRATIONS = (_version_1, _version_2)  # the one at index n makes version n + 1
+def _version_3(conn: sqlite3.Connection) -> None:
+    """Which import queued a change (NULL for everything else)."""
+    conn.execute("ALTER TABLE outbox ADD COLUMN batch TEXT")
+    conn.execute("CREATE INDEX outbox_by_batch ON outbox (batch) WHERE batch IS NOT NULL")
+
+
+_MIGRATIONS = (_version_1, _version_2, _version_3)  # the one at index n makes version n + 1
 
 
 class Database:
@@ -147,6 +154,16 @@ class Database:
             finally:
                 if durable:
                     self._conn.execute("PRAGMA synchronous=NORMAL")
+
+    @contextmanager
+    def trial(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction that is always rolled back (a dry run sees what would be)."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            finally:
+                self._conn.execute("ROLLBACK")
 
     def query(self, sql: str, args: Sequence[object] = ()) -> list[sqlite3.Row]:
         """One SELECT (atomic on its own, no transaction needed)."""

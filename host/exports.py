@@ -16,83 +16,111 @@ does not grow with the list. What each format keeps:
 from __future__ import annotations
 
 import csv
+import io
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from html import escape
 from typing import IO, Protocol
 
 from .imports import JSON_FORMAT
+from .items import Item, item_of
+from .query import Query
+from .search import walk
+from .store import Store
 
 FORMATS = ("netscape", "csv", "json")
+MEDIA = {"netscape": ("text/html", "html"), "csv": ("text/csv", "csv"),
+         "json": ("application/json", "json")}
+STEP = 1000  # items read from the list at a time
 
 
 class Exported(Protocol):
     """What is written of an item (the store's items have these fields)."""
 
-    url: str
-    title: str
-    tags: tuple[str, ...]
-    saved_at: float
-    status: str
-    favorite: bool
-    remote_id: str | None
+    @property
+    def url(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+    @property
+    def saved_at(self) -> float: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def favorite(self) -> bool: ...
+    @property
+    def remote_id(self) -> str | None: ...
 
 
 def write(kind: str, items: Iterable[Exported], out: IO[str]) -> int:
     """Write ``items`` in format ``kind`` to ``out``; returns how many were written."""
-    writer = {"netscape": _netscape, "csv": _csv, "json": _json}[kind]
-    return writer(items, out)
+    out.write(head(kind))
+    count = 0
+    for item in items:
+        out.write(entry(kind, item, count == 0))
+        count += 1
+    out.write(tail(kind))
+    return count
+
+
+def head(kind: str) -> str:
+    if kind == "netscape":
+        return ("<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<!-- Exported by Pocket Companion. -->\n"
+                '<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=UTF-8">\n'
+                "<TITLE>Reading list</TITLE>\n<H1>Reading list</H1>\n<DL><p>\n")
+    if kind == "csv":
+        return "title,url,time_added,tags,status,favorite\r\n"
+    start = {"format": JSON_FORMAT, "version": 1, "exported_at": _iso(time.time())}
+    return json.dumps(start)[:-1] + ', "items": ['
+
+
+def entry(kind: str, item: Exported, first: bool) -> str:
+    """One item in format ``kind`` (``first``: the first of the file)."""
+    if kind == "netscape":
+        return _bookmark(item)
+    if kind == "csv":
+        line = io.StringIO()
+        csv.writer(line, lineterminator="\r\n").writerow([
+            item.title or item.url, item.url, int(item.saved_at), "|".join(item.tags),
+            "archive" if item.status == "archived" else "unread", int(item.favorite)])
+        return line.getvalue()
+    fields: dict[str, object] = {
+        "url": item.url, "title": item.title, "tags": list(item.tags), "status": item.status,
+        "favorite": item.favorite, "saved_at": _iso(item.saved_at)}
+    if item.remote_id:
+        fields["item_id"] = item.remote_id
+    return ("\n" if first else ",\n") + json.dumps(fields, ensure_ascii=False)
+
+
+def tail(kind: str) -> str:
+    return {"netscape": "</DL><p>\n", "csv": "", "json": "\n]}\n"}[kind]
 
 
 def _iso(moment: float) -> str:
     return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _netscape(items: Iterable[Exported], out: IO[str]) -> int:
-    out.write("<!DOCTYPE NETSCAPE-Bookmark-file-1>\n"
-              "<!-- Exported by Pocket Companion. -->\n"
-              '<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=UTF-8">\n'
-              "<TITLE>Reading list</TITLE>\n<H1>Reading list</H1>\n<DL><p>\n")
-    count = 0
-    for item in items:
-        marks = [f'HREF="{escape(item.url)}"', f'ADD_DATE="{int(item.saved_at)}"',
-                 f'TOREAD="{0 if item.status == "archived" else 1}"']
-        if item.tags:
-            marks.append(f'TAGS="{escape(",".join(item.tags))}"')
-        if item.favorite:
-            marks.append('FAVORITE="1"')
-        out.write(f"<DT><A {' '.join(marks)}>{escape(item.title or item.url)}</A>\n")
-        count += 1
-    out.write("</DL><p>\n")
-    return count
+def _bookmark(item: Exported) -> str:
+    marks = [f'HREF="{escape(item.url)}"', f'ADD_DATE="{int(item.saved_at)}"',
+             f'TOREAD="{0 if item.status == "archived" else 1}"']
+    if item.tags:
+        marks.append(f'TAGS="{escape(",".join(item.tags))}"')
+    if item.favorite:
+        marks.append('FAVORITE="1"')
+    return f"<DT><A {' '.join(marks)}>{escape(item.title or item.url)}</A>\n"
 
 
-def _csv(items: Iterable[Exported], out: IO[str]) -> int:
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["title", "url", "time_added", "tags", "status", "favorite"])
-    count = 0
-    for item in items:
-        writer.writerow([item.title or item.url, item.url, int(item.saved_at),
-                         "|".join(item.tags),
-                         "archive" if item.status == "archived" else "unread",
-                         int(item.favorite)])
-        count += 1
-    return count
-
-
-def _json(items: Iterable[Exported], out: IO[str]) -> int:
-    head = {"format": JSON_FORMAT, "version": 1, "exported_at": _iso(time.time())}
-    out.write(json.dumps(head)[:-1] + ', "items": [')
-    count = 0
-    for item in items:
-        entry: dict[str, object] = {
-            "url": item.url, "title": item.title, "tags": list(item.tags),
-            "status": item.status, "favorite": item.favorite, "saved_at": _iso(item.saved_at)}
-        if item.remote_id:
-            entry["item_id"] = item.remote_id
-        out.write(("\n" if count == 0 else ",\n") + json.dumps(entry, ensure_ascii=False))
-        count += 1
-    out.write("\n]}\n")
-    return count
+def listed(store: Store, query: Query, oldest: bool = False,
+           after: tuple[float, int] | None = None) -> Iterator[Item]:
+    """Every item matching ``query``, newest (or oldest) first, read :data:`STEP` at a time."""
+    while True:
+        with store.db.read() as conn:
+            rows = walk(conn, query, oldest, after, STEP)
+        items = [item_of(row) for row in rows]
+        yield from items
+        if len(items) < STEP:
+            return
+        after = (items[-1].saved_at, items[-1].id)

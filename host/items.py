@@ -14,6 +14,16 @@ class NewItem(NamedTuple):
     title: str = ""
     tags: tuple[str, ...] = ()
     key: str = ""  # the URL's lookup key when already known (urls.clean gives both)
+    keep_title: bool = False  # the title only fills in a missing one (a link's text)
+    keep_archived: bool = False  # an archived page stays archived, in its place (save_many)
+
+
+def merged_title(stored: str, entry: NewItem) -> str:
+    """The title of a page saved again: the new one, unless it is empty or only a
+    stand-in (``keep_title``) for a title already stored."""
+    if not entry.title or (entry.keep_title and stored):
+        return stored
+    return entry.title
 
 
 class Item(NamedTuple):

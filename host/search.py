@@ -140,6 +140,23 @@ def page(conn: sqlite3.Connection, query: Query, sort: str, limit: int, offset: 
     return read.rows(conn, limit, offset), total
 
 
+def walk(conn: sqlite3.Connection, query: Query, oldest: bool, after: tuple[float, int] | None,
+         limit: int) -> list[sqlite3.Row]:
+    """The next ``limit`` matching items by date after ``after`` (the last one's saved_at and
+    id): the whole list in steps whose cost does not grow with how far along they are."""
+    where, args = _conditions(query)
+    match = _match(query)
+    if match is not None:
+        where += " AND i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)"
+        args.append(match)
+    if after is not None:
+        where += f" AND (i.saved_at, i.id) {'>' if oldest else '<'} (?, ?)"
+        args += list(after)
+    order = _ORDERS["oldest" if oldest else "newest"]
+    return conn.execute(f"SELECT {ITEM_COLUMNS} FROM items i WHERE {where} ORDER BY {order} "
+                        "LIMIT ?", [*args, limit]).fetchall()
+
+
 def _counts(conn: sqlite3.Connection, match: str, where: str, args: list[object]
             ) -> tuple[int, int]:
     """How many items the index matches, and how many of them meet ``where`` too (one pass;

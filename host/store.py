@@ -29,7 +29,7 @@ from .changes import (
 )
 from .db import Database
 from .errors import NotFound
-from .items import ITEM_SELECT, Item, NewItem, item_of, tags_json
+from .items import ITEM_SELECT, Item, NewItem, item_of, merged_title, tags_json
 from .query import Query
 from .urls import site_of, url_key
 
@@ -63,7 +63,7 @@ class Store:
                     self._merge(conn, known[key], entry, now)
                 elif key in fresh:  # the same page twice in one batch
                     old = fresh[key]
-                    fresh[key] = NewItem(old.url, entry.title or old.title,
+                    fresh[key] = NewItem(old.url, merged_title(old.title, entry),
                                          tuple(_union(old.tags, entry.tags)))
                 else:
                     fresh[key] = entry
@@ -104,13 +104,25 @@ class Store:
     @staticmethod
     def _merge(conn: sqlite3.Connection, item_id: int, entry: NewItem, now: float) -> None:
         """Saved again: merged, moved to the top, brought back if it was deleted (the
-        caller indexes it again)."""
-        row = conn.execute("SELECT title, tags FROM items WHERE id = ?", (item_id,)).fetchone()
-        tags = _union(json.loads(row["tags"]), entry.tags)
+        caller indexes it again). With ``keep_archived``, a live archived page keeps its
+        status and place: it gets the title and new tags, and no re-add is queued (only
+        the added tags, unless its own add still waits and will carry them)."""
+        row = conn.execute("SELECT title, tags, status, deleted, remote_id FROM items "
+                           "WHERE id = ?", (item_id,)).fetchone()
+        old_tags = json.loads(row["tags"])
+        tags = _union(old_tags, entry.tags)
+        title = merged_title(row["title"], entry)
+        if entry.keep_archived and row["status"] == "archived" and not row["deleted"]:
+            conn.execute("UPDATE items SET title = ?, tags = ?, updated_at = ? WHERE id = ?",
+                         (title, json.dumps(tags), now, item_id))
+            added = tags[len(old_tags):]
+            if added and (row["remote_id"] or not has_fresh_add(conn, item_id)):
+                enqueue(conn, item_id, "tags_add", now, added)
+            return
         conn.execute(
             "UPDATE items SET title = ?, tags = ?, saved_at = ?, updated_at = ?, "
             "status = 'unread', deleted = 0, deleted_at = NULL WHERE id = ?",
-            (entry.title or row["title"], json.dumps(tags), now, now, item_id),
+            (title, json.dumps(tags), now, now, item_id),
         )
         revive(conn, item_id)
         if not has_fresh_add(conn, item_id):

@@ -23,7 +23,7 @@ _TRACKING_NAMES = frozenset(
         "fbclid", "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "msclkid", "yclid",
         "twclid", "ttclid", "li_fat_id", "igshid", "mc_cid", "mc_eid", "_ga", "_gl",
         "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id", "vero_conv",
-        "rb_clickid", "s_cid", "srsltid", "__s", "ref_src",
+        "rb_clickid", "s_cid", "srsltid", "__s", "ref_src", "ref",
     }
 )
 _FORBIDDEN_CHARS = re.compile(r"[\x00-\x20\x7f]")
@@ -69,6 +69,8 @@ def _clean_parsed(url: str) -> tuple[str, str]:
     query = _clean_query(parts.query)
     cleaned = urlunsplit(parts if query == parts.query else parts._replace(query=query))
     if cleaned != url:  # rebuilt differently: the key is the cleaned URL's own
+        if url.isascii():  # the same parts, with the cleaned query: no second parse
+            return cleaned, _key(parts.scheme.lower(), host, port, parts.path, query)
         return cleaned, url_key(cleaned)
     if parts.netloc == host and parts.path and not parts.fragment and host[-1] != ".":
         return cleaned, cleaned  # already in the key's form (lower-case, no port, ...)

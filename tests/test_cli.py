@@ -7,6 +7,7 @@ import json
 import shlex
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.support.frames import REPO, HostProcess
 
@@ -113,3 +114,30 @@ def test_untrusted_text_in_failures_is_shown_inert(home: object) -> None:
     result = run("delete", "https://example.org/\x1b]0;owned\x07")
     assert result.returncode == 1
     assert "\x1b" not in result.stderr and "\\x1b]0;owned\\x07" in result.stderr
+
+
+def test_a_reader_that_stops_early_is_not_a_failure(home: object, tmp_path: Path) -> None:
+    rows = "".join(f"Page {i},https://example.org/many/{i},{1600000000 + i},,unread\n"
+                   for i in range(5000))
+    (tmp_path / "many.csv").write_text("title,url,time_added,tags,status\n" + rows)
+    run("import", str(tmp_path / "many.csv"))  # an export far larger than a pipe's buffer
+    for args in (["export", "--format", "csv"], ["list", "--limit", "1000"], ["doctor"]):
+        proc = subprocess.Popen([sys.executable, "-m", "pocket_companion", *args], cwd=REPO,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.read(5)  # as `| head -c 5` does, then the reader is gone
+        proc.stdout.close()
+        errors = proc.stderr.read().decode()
+        proc.wait(60)
+        assert "unexpected error" not in errors and "Traceback" not in errors, (args, errors)
+        assert "BrokenPipe" not in errors and "Exception ignored" not in errors, (args, errors)
+
+
+def test_help_is_plain_prose() -> None:
+    commands = ["", "save", "list", "archive", "delete", "restore", "tag", "status", "sync",
+                "login", "logout", "import", "export", "install", "uninstall", "doctor"]
+    for command in commands:
+        text = run(*command.split(), "--help").stdout
+        assert text.startswith("usage: pocket-companion"), command
+        for markup in ("``", "`", ":mod:", ":class:", ":func:", "**"):
+            assert markup not in text, (command, markup)

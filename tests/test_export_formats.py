@@ -78,3 +78,40 @@ def test_every_format_reads_back_the_same_items(tmp_path: Path, kind: str,
             if isinstance(r, Row)] == [
         (i.url, i.title, i.saved_at, i.status, i.favorite, expected_tags(kind, i.tags))
         for i in listed]
+
+
+def stored(home: Path) -> list[tuple[str, str, float, str, bool, tuple[str, ...]]]:
+    from pocket_companion.core import Companion, Deps
+
+    c = Companion(home, Deps())
+    items = sorted(c.store.page(1000, 0)[0], key=lambda item: item.url)
+    c.store.db.close()
+    return [(i.url, i.title, int(i.saved_at), i.status, i.favorite, i.tags) for i in items]
+
+
+@pytest.mark.parametrize("kind", FORMATS)
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(listed=items())
+def test_a_list_exported_and_imported_into_an_empty_folder_is_the_same(
+        tmp_path_factory: pytest.TempPathFactory, kind: str, listed: list[Item]) -> None:
+    from pocket_companion import exports, importer
+    from pocket_companion.core import Companion, Deps
+    from pocket_companion.query import Query
+
+    first, second = tmp_path_factory.mktemp("first"), tmp_path_factory.mktemp("second")
+    source = first / "source.json"
+    with source.open("w", encoding="utf-8") as out:
+        write("json", listed, out)
+    c = Companion(first, Deps())
+    importer.run(c.store, [source])
+    exported = first / f"export.{kind}"
+    with exported.open("w", encoding="utf-8", newline="") as out:
+        assert exports.write(kind, exports.listed(c.store, Query()), out) == len(listed)
+    c.store.db.close()
+    target = Companion(second, Deps())
+    assert importer.run(target.store, [exported]).added == len(listed)
+    target.store.db.close()
+    expected = [(url, title, when, status, favorite, expected_tags(kind, tags))
+                for url, title, when, status, favorite, tags in stored(first)]
+    assert stored(second) == expected

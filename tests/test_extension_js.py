@@ -66,3 +66,15 @@ def test_the_readme_shows_the_reading_list_and_its_screenshots() -> None:
         assert (REPO / shot).read_bytes()[1:4] == b"PNG", shot
     for key in ("`j` / `k`", "`a`", "`f`", "`t`", "`d`", "`x`", "`/`", "`?`"):
         assert key in section, key
+
+
+def test_the_readme_shows_the_set_up_page_and_every_badge() -> None:
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## The browser extension", 1)[1].split("\n## ", 1)[0]
+    shots = re.findall(r"\((docs/screenshots/[\w-]+\.png)\)", section)
+    assert {"docs/screenshots/welcome-missing.png", "docs/screenshots/welcome-light.png",
+            "docs/screenshots/welcome-dark.png", "docs/screenshots/badges.png"} <= set(shots)
+    for shot in shots:
+        assert (REPO / shot).read_bytes()[1:4] == b"PNG", shot
+    for glyph in ("…", "✔", "↑", "≡", "▣", "!"):
+        assert f"| `{glyph}` " in section, glyph

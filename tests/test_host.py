@@ -126,8 +126,9 @@ def test_two_hosts_save_at_once(env: dict[str, str], fake: FakePocket) -> None:
     for host, batch in zip(hosts, batches, strict=True):
         for index, url in enumerate(batch + shared):
             host.send({"id": index, "action": "save", "params": {"url": url}})
-    replies = [[host.read() for _ in range(80)] for host in hosts]
-    assert all(r["ok"] for rs in replies for r in rs)
+    messages = [[host.read() for _ in range(160)] for host in hosts]  # a `kept` event each
+    assert all(m["ok"] for ms in messages for m in ms if "event" not in m)
+    assert all(sum("event" in m for m in ms) == 80 for ms in messages)
     for host in hosts:
         host.request("sync")
     listed = hosts[0].request("list", {"limit": 1000})["data"]
@@ -205,7 +206,7 @@ def test_the_host_never_loads_keyring_the_helper_does(env: dict[str, str],
     connect(env)
     replies, loaded = run_probed(env, {"id": 1, "action": "save",
                                        "params": {"url": "https://example.org/helper"}})
-    assert replies[0]["data"]["state"] == "synced"
+    assert replies[0]["data"]["stage"] == "kept" and replies[-1]["data"]["state"] == "synced"
     assert "requests" in loaded and "keyring" not in loaded
     assert fake.add_count("https://example.org/helper") == 1
 

@@ -154,7 +154,8 @@ def test_a_page_deleted_before_its_save_is_answered_still_gets_one_clear_reply(
         deleted = start("modify", {"url": url, "op": "delete"})  # on the reader thread
         assert deleted.run()["data"] == {"item": None}
     assert one.run() == {"id": "save", "ok": True,  # the network part, afterwards
-                         "data": {"state": "pending", "url": "https://example.org/gone"}}
+                         "data": {"state": "pending", "url": "https://example.org/gone",
+                                  "status": "unread"}}
     results = many.run()["data"]["results"]
     assert [r.get("url") or r["error"]["code"] for r in results] == [
         "https://example.org/also-gone", "https://example.org/kept", "invalid_url"]

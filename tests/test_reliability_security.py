@@ -39,6 +39,9 @@ def every_action(fake: FakePocket) -> dict[str, dict[str, Any]]:
                   "show_in": "browser"},
         "modify": {"url": url, "op": "archive"}, "tags": {},
         "modify_many": {"urls": [url], "op": "delete"},
+        "import_begin": {"name": "part_000000.csv", "size": 40},
+        "import_chunk": {"upload": "A" * 24, "offset": 0, "data": "dXJsCg=="},
+        "import_finish": {"upload": "A" * 24}, "export": {"format": "json"},
     }
     assert set(requests) == set(ACTIONS), "a new action needs a line here"
     return requests

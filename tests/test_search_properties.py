@@ -1,20 +1,23 @@
 """Property tests (hypothesis): whatever sequence of saves, changes, bulk changes, deletes,
-restores and passing time, on a new list or on one upgraded from schema version 1, the
+restores, imports and passing time, on a new list or on one upgraded from schema version 1, the
 index-based ``list`` returns exactly what a plain Python scan of the items table finds
 (tests/support/scan.py), in the order asked for, and the index holds exactly the live items.
 And any text typed into the search field gives a result, never an error."""
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from pocket_companion import importer
 from pocket_companion.cli import call
 from pocket_companion.core import Companion, Deps
 from pocket_companion.errors import CompanionError
+from pocket_companion.imports import JSON_FORMAT
 from pocket_companion.query import parse
 from pocket_companion.store import MODIFY_OPS
 
@@ -42,6 +45,8 @@ OPS = st.one_of(
     st.tuples(st.just("modify_many"), st.lists(URLS, min_size=1, max_size=4),
               st.sampled_from(sorted(MODIFY_OPS)), TAG_LISTS),
     st.tuples(st.just("wait"), SECONDS),
+    st.tuples(st.just("import"), st.lists(st.tuples(ENTRIES, st.sampled_from(
+        ["unread", "archived"]), st.booleans()), min_size=1, max_size=4)),
 )
 OLD_ITEMS = st.builds(OldItem, URLS, TITLES, TAG_LISTS.map(
     lambda tags: tuple(dict.fromkeys(tag.lower() for tag in tags))),
@@ -59,7 +64,7 @@ QUERIES = st.lists(FRAGMENTS, max_size=4).map(" ".join)
 
 def apply(c: Companion, clock: Clock, op: tuple[Any, ...]) -> None:
     kind, *args = op
-    event(kind if kind in ("save", "save_many", "wait") else f"{kind} {args[1]}")
+    event(kind if kind in ("save", "save_many", "wait", "import") else f"{kind} {args[1]}")
     try:
         if kind == "save":
             call(c, "save", args[0])
@@ -69,11 +74,23 @@ def apply(c: Companion, clock: Clock, op: tuple[Any, ...]) -> None:
             call(c, "modify", {"url": args[0], "op": args[1], "tags": args[2] or ["t"]})
         elif kind == "modify_many":
             call(c, "modify_many", {"urls": args[0], "op": args[1], "tags": args[2] or ["t"]})
+        elif kind == "import":
+            import_file(c, args[0])
         else:
             clock.advance(args[0])
     except CompanionError as exc:  # an unknown page, a restore too late: the list stays
         assert exc.code == "not_found", exc
         event(f"{kind} {args[1]}: not_found")
+
+
+def import_file(c: Companion, rows: list[tuple[dict[str, Any], str, bool]]) -> None:
+    """Our own JSON export of these pages, imported (dates a day apart, in the past)."""
+    items = [{**entry, "status": status, "favorite": favorite,
+              "saved_at": 1_700_000_000 + 86_400 * index}
+             for index, (entry, status, favorite) in enumerate(rows)]
+    path = Path(c.home) / "import.json"
+    path.write_text(json.dumps({"format": JSON_FORMAT, "items": items}))
+    importer.run(c.store, [path])
 
 
 def check(c: Companion, path: Path, queries: list[str]) -> None:

@@ -1,16 +1,18 @@
 /**
- * The way to the host for the extension's pages (the panel and the reading
- * list): they send runtime messages to the background, which owns the one
- * native port. Only the extension's own pages are answered, and only for the
- * actions those pages need. A login outlives the panel (which closes when the
+ * The way to the host for the extension's pages (the panel, the reading list
+ * and the set-up page): they send runtime messages to the background, which owns
+ * the one native port. Only the extension's own pages are answered, and only for
+ * the actions those pages need. A login outlives the panel (which closes when the
  * login window takes the focus): its state is kept here and broadcast to any
- * open page.
+ * open page; its outcome is told once. What the pages learn about the account
+ * (status, login, logout) keeps the tabs' marks true.
  */
 
 import { HostError, describe } from "./errors.js";
+import { BADGES } from "./feedback.js";
 
 const PAGE_ACTIONS = new Set(["status", "lookup", "list", "tags", "modify", "modify_many", "sync",
-  "logout", "login_cancel"]);
+  "logout", "login_cancel", "import_begin", "import_chunk", "import_finish", "export"]);
 const CHANGES = new Set(["modify", "modify_many"]);
 const LOGIN_MARGIN_S = 30;
 
@@ -22,12 +24,13 @@ export function plain(error) {
 }
 
 export class PanelBridge {
-  constructor({ ext, host, saver, indicator, listTab }) {
+  constructor({ ext, host, saver, indicator, listTab, syncWatch }) {
     this.ext = ext;
     this.host = host;
     this.saver = saver;
     this.indicator = indicator;
     this.listTab = listTab;
+    this.syncWatch = syncWatch;
     this.login = { state: "idle" };
   }
 
@@ -50,7 +53,8 @@ export class PanelBridge {
       return result.ok ? { ok: true, data: result.data } : { ok: false, error: plain(result.error) };
     }
     if (message.kind === "login") return this.startLogin(message.params ?? {});
-    if (message.kind === "login-state") return { ok: true, data: this.login };
+    if (message.kind === "login-state") return { ok: true, data: this.loginState() };
+    if (message.kind === "check-host") return this.checkHost();
     if (message.kind === "open-list") {
       await this.listTab.open(message.section ?? "");
       return { ok: true, data: {} };
@@ -65,6 +69,7 @@ export class PanelBridge {
     try {
       const data = await this.host.request(action, params, { retryNow: true });
       if (CHANGES.has(action)) await this.refreshMarks(tabId);
+      this.learn(action, data);
       return { ok: true, data, about: this.host.about };
     } catch (error) {
       return { ok: false, error: plain(error), about: this.host.about };
@@ -73,13 +78,42 @@ export class PanelBridge {
 
   /** After a change: the panel's tab at once; from the reading list, every tab's mark. */
   async refreshMarks(tabId) {
-    if (tabId !== null) {
-      await this.indicator.refresh(tabId);
-    } else {
-      this.indicator.refreshAll().catch(() => {
-        // a tab closed meanwhile: the others are marked
-      });
+    if (tabId !== null) await this.indicator.refresh(tabId);
+    else this.quietly(this.indicator.refreshAll());
+  }
+
+  /** What a page's request told about the account, and the marks that it changes. */
+  learn(action, data) {
+    if (action === "status") this.host.account = data.account;
+    if (action === "sync") this.quietly(this.indicator.refreshShowing(BADGES.waiting));
+    if (action === "logout") {
+      this.host.account = null;
+      this.quietly(this.indicator.refreshAll());
     }
+  }
+
+  quietly(promise) {
+    promise.catch(() => {
+      // a tab closed meanwhile: the others are marked
+    });
+  }
+
+  /** A hello round trip, at once even while new starts are spaced out (the set-up page). */
+  async checkHost() {
+    try {
+      const hello = await this.host.request("hello", {}, { retryNow: true });
+      this.host.account = hello.account ?? null;
+      return { ok: true, data: { account: this.host.account }, about: this.host.about };
+    } catch (error) {
+      return { ok: false, error: plain(error), about: this.host.about };
+    }
+  }
+
+  /** The login's state; a finished login is told once (the page that asks says it). */
+  loginState() {
+    const login = this.login;
+    if (login.state === "done" || login.state === "failed") this.login = { state: "idle" };
+    return login;
   }
 
   async startLogin(params) {
@@ -91,19 +125,26 @@ export class PanelBridge {
         this.update({ ...this.login, url: event.data.url, shownIn: event.data.shown_in ?? "window" });
       }
     };
+    let outcome;
     try {
       const account = await this.host.request("login", params, { timeout, onEvent, retryNow: true });
-      this.update({ state: "done", account });
+      this.host.account = account;
+      outcome = { state: "done", account };
+      this.syncWatch.start(); // the host sends the waiting pages now
     } catch (error) {
-      this.update({ state: "failed", error: plain(error) });
+      outcome = { state: "failed", error: plain(error) };
     }
-    return { ok: this.login.state === "done", data: this.login };
+    this.update(outcome);
+    return { ok: outcome.state === "done", data: outcome };
   }
 
+  /** Tell the open pages; an outcome that reached one is not told again. */
   update(login) {
     this.login = login;
-    this.ext.runtime.sendMessage({ kind: "login-changed", login }).catch(() => {
-      // no panel is open: it reads the state when it opens
+    this.ext.runtime.sendMessage({ kind: "login-changed", login }).then(() => {
+      if (this.login === login && login.state !== "waiting") this.login = { state: "idle" };
+    }, () => {
+      // no page is open: the next one reads the state when it opens
     });
   }
 }

@@ -59,16 +59,40 @@ export class HostError extends Error {
   }
 }
 
+// The host's words when a login has no consumer key (host/core.py), and what to do in our forms
+const NO_KEY = /no consumer key/i;
+const NO_KEY_TEXT = ["This server needs an app consumer key.", "Type it in the Consumer key " +
+  "field (under “Server and consumer key”), then press Log in."];
+
+// Problems that are fixed outside the browser or pass by themselves: trying again can help.
+const RETRY_HELPS = new Set(["host_missing", "host_forbidden", "forbidden_caller", "host_failed",
+  "host_exited", "host_broken", "host_timeout", "version_mismatch", "host_outdated",
+  "rate_limited", "service_unavailable", "internal_error", "extension_unavailable"]);
+
 /** The user's view of an error: a clear sentence and, if any, what to do. */
 export function describe(error) {
+  if (error?.code === "invalid_params" && NO_KEY.test(error.message ?? "")) {
+    const [message, fix] = NO_KEY_TEXT;
+    return { message, fix };
+  }
   const [text, fix] = TEXTS[error?.code] ?? [null, null];
   return { message: text ?? error?.message ?? String(error), fix };
+}
+
+/** Whether a "Try again" button can help with this error. */
+export function canRetry(error) {
+  return RETRY_HELPS.has(error?.code);
+}
+
+/** Text for plain-text places (tooltips): commands in quotes instead of backticks. */
+export function plainText(text) {
+  return String(text).replace(/`([^`]*)`/g, "“$1”");
 }
 
 /** One line for a tooltip. */
 export function summary(error) {
   const { message, fix } = describe(error);
-  return fix ? `${message} ${fix}` : message;
+  return plainText(fix ? `${message} ${fix}` : message);
 }
 
 const DISCONNECTS = [

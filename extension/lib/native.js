@@ -10,8 +10,11 @@
  * it), requests that are safe to repeat are sent again once on a new port, after
  * a short pause. When the host cannot be started at all, waiting requests fail at
  * once with the browser's reason and later attempts are spaced by an exponential
- * back-off; a request made by the user (`retryNow`) always tries at once. An idle
- * port is closed so the host process and the service worker can stop.
+ * back-off (the host is tried again by itself at its end); a request made by the
+ * user (`retryNow`) always tries at once. An idle port is closed so the host
+ * process and the service worker can stop. The account the host last spoke of is
+ * kept (pages update it after a login, a log out or a status), so that what the
+ * button says about the account stays true.
  */
 
 import { HostError, fromDisconnect, protocolMismatch, versionWarning, hostOutdated } from "./errors.js";
@@ -48,6 +51,9 @@ export class HostConnection {
     this.retryAt = 0;
     this.blocked = null; // why the last start failed, while backing off
     this.timer = null; // reconnect, hello or idle timer
+    this.greetings = 0; // ports that said hello
+    this.account = undefined; // what the host last said: null (none) or {username, server}
+    this.onReached = null; // called after a hello: (first, recovered) => {}
   }
 
   /** What the last `hello` said, and a warning when the versions differ. */
@@ -79,13 +85,14 @@ export class HostConnection {
       for (const call of this.waiting.splice(0)) this.post(call);
       this.idleLater();
     } else if (!this.port && this.waiting.length) {
-      this.stopTimer();
       const wait = this.retryAt - this.clock.now();
       if (wait <= 0 || this.waiting.some((call) => call.retryNow)) {
+        this.stopTimer();
         this.open();
       } else if (this.blocked) {
-        this.rejectWaiting(this.blocked);
+        this.rejectWaiting(this.blocked); // the start's own retry stays planned
       } else {
+        this.stopTimer();
         this.timer = this.clock.setTimeout(() => this.pump(), wait);
       }
     }
@@ -149,10 +156,14 @@ export class HostConnection {
     } else if (message.data.protocol !== PROTOCOL) {
       this.drop(protocolMismatch(this.runtime.getManifest().version, message.data));
     } else {
+      const recovered = this.failures > 0;
       this.info = message.data;
+      this.account = message.data.account ?? null;
       this.failures = 0;
       this.blocked = null;
+      this.greetings += 1;
       this.pump();
+      this.onReached?.(this.greetings === 1, recovered);
     }
   }
 
@@ -180,12 +191,16 @@ export class HostConnection {
     }
   }
 
+  /** The host could not be started: requests fail until the back-off ends, when it is
+   * tried again by itself (so the tabs' marks come back once it is installed). */
   startFailed(error) {
     this.failures += 1;
     const delay = Math.min(this.maxDelay, this.firstDelay * 2 ** (this.failures - 1));
     this.retryAt = this.clock.now() + delay;
     this.blocked = error;
     this.rejectWaiting(error);
+    this.stopTimer();
+    this.timer = this.clock.setTimeout(() => this.warm(), delay);
   }
 
   rejectWaiting(error) {

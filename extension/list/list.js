@@ -8,6 +8,7 @@
 import { Account } from "./account.js";
 import { Changes } from "./actions.js";
 import { Client } from "./client.js";
+import { Files } from "./files.js";
 import { nameOf, pages } from "./format.js";
 import { fillHelp, openHelp, showShortcuts } from "./help.js";
 import { commandFor } from "./keys.js";
@@ -26,7 +27,7 @@ const $ = (id) => document.getElementById(id);
 const TYPING_MS = 150; // search as you type, once the typing pauses
 const SLOW_MS = 400; // a search slower than this says so
 const AHEAD_PX = 1200; // load the next page this far before the end comes into view
-const TAG_CHANGES = new Set(["tags_add", "tags_remove", "delete", "restore"]);
+const TAG_CHANGES = new Set(["tags_add", "tags_remove", "delete", "restore", "import"]);
 
 const client = new Client(ext.runtime);
 const selection = new Selection();
@@ -42,6 +43,7 @@ let typingTimer = null;
 const tagFilter = new TagFilter({ client, onChoose: (tag) => change({ tag }) });
 const tagEditor = new TagEditor();
 const account = new Account({ client, runtime: ext.runtime, notices, onStatus: showSynced });
+const files = new Files({ client, notices, afterImport: () => afterChange("import", { reload: true }) });
 const changes = new Changes({ client, results, selection, pager, notices, undo,
   query: () => query, afterChange });
 
@@ -285,6 +287,7 @@ function start() {
   wireChanges();
   wireKeys();
   account.wire();
+  files.wire();
   tagFilter.load();
   account.start().then(showSection);
   window.addEventListener("hashchange", showSection);

@@ -1,29 +1,51 @@
 /**
  * The panel: the current page's state in the reading list (tags, archive,
- * remove, save), the account (log in / log out, pages waiting to sync), links
- * to the reading list, the keyboard shortcut and the versions. Everything goes
- * through the background, which owns the one port to the host. Opened as the
- * toolbar popup, or as a page with `?tab=ID`.
+ * remove with undo, save), the account (popup/account.js), links to the reading
+ * list, the keyboard shortcut and the versions. Everything goes through the
+ * background, which owns the one port to the host. Opened as the toolbar popup,
+ * or as a page with `?tab=ID`. Each problem is shown once, with "Try again" only
+ * where trying again can help.
  */
 
+import { canRetry } from "../lib/errors.js";
+import { openShortcutSettings, saveShortcut } from "../lib/shortcuts.js";
 import { setText } from "../lib/text.js";
+import { isWebPage } from "../lib/web.js";
+import { AccountPanel } from "./account.js";
 
 const ext = globalThis.browser ?? globalThis.chrome;
 const $ = (id) => document.getElementById(id);
-const COMMAND = "save-page";
+const MAX_TAG_CHARS = 25; // the host's rule (Pocket's)
+const UNDO_MS = 8_000; // inside the host's 10 s hold on a delete
 
-let tab = null;
-let item = null;
+const state = { tab: null, item: null, account: undefined, problem: null, undoTimer: null };
 
-const ask = (message) => ext.runtime.sendMessage(message);
-const host = (action, params = {}) => ask({ kind: "host", action, params, tabId: tab?.id ?? null });
+async function ask(message) {
+  try {
+    return await ext.runtime.sendMessage(message);
+  } catch (error) {
+    return { ok: false, error: { code: "extension_unavailable", detail: error?.message ?? null,
+      message: "The extension's background is not answering.",
+      fix: "Close this panel and open it again." } };
+  }
+}
 
+async function host(action, params = {}) {
+  const reply = await ask({ kind: "host", action, params, tabId: state.tab?.id ?? null });
+  showAbout(reply?.about);
+  return reply;
+}
+
+/** The panel's problem box: a problem already shown is not shown again. */
 function showProblem(error) {
+  if (error && error.code === state.problem?.code) return;
+  state.problem = error;
   $("problem").hidden = !error;
   if (!error) return;
   setText($("problem-text"), error.message);
   setText($("problem-fix"), error.fix ?? "");
   setText($("problem-detail"), error.detail ? `(${error.detail})` : "");
+  $("retry").hidden = !canRetry(error);
 }
 
 function showAbout(about) {
@@ -33,122 +55,142 @@ function showAbout(about) {
 }
 
 function stateLine(found) {
-  const where = found.state === "synced"
-    ? "✓ Saved and synced to your account"
-    : "✓ Saved on this computer; it will be sent to Pocket later";
+  const { account } = state;
+  let where = "✓ In your reading list on this computer";
+  if (account && found.state === "synced") where = "✓ Saved and synced to your account";
+  if (account && found.state === "pending") {
+    where = "✓ Saved on this computer; it will be sent to your account";
+  }
   return found.status === "archived" ? `${where} (archived)` : where;
 }
 
+function showState(text) {
+  $("page-state").hidden = !text;
+  setText($("page-state"), text);
+}
+
 function renderItem(found, note = "") {
-  item = found;
-  $("save").hidden = Boolean(found);
+  state.item = found;
+  $("save").hidden = Boolean(found) || !$("undo-offer").hidden;
   $("item").hidden = !found;
   if (!found) {
-    setText($("page-state"), note || "Not in your reading list.");
+    showState(note || "Not in your reading list.");
     return;
   }
-  setText($("page-state"), note ? `${stateLine(found)}. ${note}` : stateLine(found));
+  showState(note ? `${stateLine(found)}. ${note}` : stateLine(found));
   $("tags").replaceChildren(...found.tags.map((tag) => {
     const chip = document.createElement("li");
     const remove = document.createElement("button");
     remove.type = "button";
     remove.textContent = "×";
     remove.title = `Remove the tag "${tag}"`;
-    remove.addEventListener("click", () => modify("tags_remove", [tag]));
+    remove.setAttribute("aria-label", `Remove the tag ${tag}`);
+    remove.addEventListener("click", () => changeItem("tags_remove", [tag]));
     chip.append(tag, remove);
     return chip;
   }));
   $("archive").textContent = found.status === "archived" ? "Move back to unread" : "Archive";
 }
 
-function handle(reply) {
-  showAbout(reply.about);
-  showProblem(reply.ok ? null : reply.error);
-  return reply.ok ? reply.data : null;
-}
-
-async function loadPage() {
-  setText($("page-title"), tab.title || tab.url || "This tab");
-  const reply = await host("lookup", { url: tab.url });
-  const found = handle(reply);
-  if (found) renderItem(found.saved ? found : null);
-  else $("save").hidden = reply.error?.code === "invalid_url";
-}
-
-async function loadAccount() {
-  const status = handle(await host("status"));
-  if (!status) return;
-  const { account, pending } = status;
-  setText($("account-text"), account
-    ? `Connected as ${account.username} on ${account.server}.`
-    : "No account connected: your pages stay on this computer.");
-  setText($("pending"), pending ? `${pending} page(s) waiting to be sent to Pocket.` : "");
-  $("sync").hidden = !(account && pending);
-  $("logout").hidden = !account;
-  $("login-form").hidden = Boolean(account) || !$("login-wait").hidden;
-  $("server").placeholder = status.server;
-}
-
-async function modify(op, tags) {
-  const params = { url: item.url, op, ...(tags ? { tags } : {}) };
-  const data = handle(await host("modify", params));
-  if (!data) return;
-  const note = data.warning ? "The change will be sent to Pocket later." : "";
-  renderItem(data.item, data.item ? note : "Removed from your reading list.");
-  await loadAccount();
-}
-
-function renderLogin(login) {
-  const waiting = login.state === "waiting";
-  $("login-wait").hidden = !waiting;
-  if (waiting) {
-    const where = login.shownIn === "browser" ? "the browser tab" : "the login window";
-    setText($("login-wait-text"), login.url
-      ? `Approve Pocket Companion in ${where} that opened.`
-      : "Opening the login page…");
+/** This tab's page in the list: null (not saved), or why it cannot be looked up. */
+async function lookUp() {
+  if (!isWebPage(state.tab.url)) return { cannot: "Only web pages (http and https " +
+    "addresses) can be saved: this one cannot." };
+  const reply = await host("lookup", { url: state.tab.url });
+  if (!reply.ok) {
+    showProblem(reply.error);
+    return { cannot: "" };
   }
-  const message = { done: login.account && `Logged in as ${login.account.username}.`,
-    failed: login.error && [login.error.message, login.error.fix].filter(Boolean).join(" ") };
-  setText($("login-message"), message[login.state] ?? "");
-  if (!waiting) loadAccount();
+  return reply.data.saved ? reply.data : null;
 }
+
+function renderPage(found) {
+  if (found?.cannot !== undefined) {
+    $("save").hidden = true;
+    $("item").hidden = true;
+    showState(found.cannot);
+  } else {
+    renderItem(found);
+  }
+}
+
+/** A change to this page; its errors go to the problem box (or are returned). */
+async function changeItem(op, tags = null, url = state.item.url) {
+  const reply = await host("modify", { url, op, ...(tags ? { tags } : {}) });
+  if (!reply.ok) {
+    if (op !== "tags_add") showProblem(reply.error);
+    return reply;
+  }
+  const note = reply.data.warning ? "The change will be sent to your account later." : "";
+  renderItem(reply.data.item, reply.data.item ? note : "Removed from your reading list.");
+  return reply;
+}
+
+function tooLong(tags) {
+  const names = tags.map((tag) => `“${tag}”`).join(", ");
+  return `${names} ${tags.length === 1 ? "is" : "are"} too long: a tag has at most ` +
+    `${MAX_TAG_CHARS} characters.`;
+}
+
+/** Add the typed tags: the valid ones are added, the others stay in the field. */
+async function addTags(event) {
+  event.preventDefault();
+  const typed = $("tag-input").value.split(",").map((tag) => tag.trim()).filter(Boolean);
+  const valid = typed.filter((tag) => [...tag].length <= MAX_TAG_CHARS);
+  const invalid = typed.filter((tag) => !valid.includes(tag));
+  $("tag-input").value = invalid.join(", ");
+  setText($("tag-error"), invalid.length ? tooLong(invalid) : "");
+  if (!valid.length) return;
+  const reply = await changeItem("tags_add", valid);
+  if (!reply.ok) { // the host's rule (its message names it): the text stays to be fixed
+    $("tag-input").value = typed.join(", ");
+    setText($("tag-error"), `${reply.error.message} ${reply.error.fix ?? ""}`.trim());
+  }
+}
+
+/** Remove asks nothing: the page can be brought back for a few seconds. */
+async function remove() {
+  const removed = state.item;
+  const reply = await changeItem("delete");
+  if (!reply.ok) return;
+  $("undo-offer").hidden = false;
+  $("save").hidden = true;
+  $("undo").focus();
+  clearTimeout(state.undoTimer);
+  state.undoTimer = setTimeout(() => endUndo(), UNDO_MS);
+  $("undo").onclick = async () => {
+    endUndo();
+    const back = await changeItem("restore", null, removed.url);
+    if (back.ok) renderItem(back.data.item, "It is back.");
+  };
+}
+
+function endUndo() {
+  clearTimeout(state.undoTimer);
+  $("undo-offer").hidden = true;
+  $("save").hidden = Boolean(state.item);
+}
+
+const account = new AccountPanel({ host, ask, problem: showProblem, changed: (known) => {
+  if (known !== undefined) state.account = known;
+  if (state.item) renderItem(state.item);
+} });
 
 function wirePage() {
   $("save").addEventListener("click", async () => {
-    setText($("page-state"), "Saving…");
-    const saved = handle(await ask({ kind: "save-tab", tabId: tab.id }));
-    if (saved) await Promise.all([loadPage(), loadAccount()]);
+    showState("Saving…");
+    const saved = await ask({ kind: "save-tab", tabId: state.tab.id });
+    if (saved.ok) await loadPage();
+    else showProblem(saved.error);
   });
-  $("tag-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    const tags = $("tag-input").value.split(",").map((tag) => tag.trim()).filter(Boolean);
-    $("tag-input").value = "";
-    if (tags.length) modify("tags_add", tags);
-  });
+  $("tag-form").addEventListener("submit", addTags);
   $("archive").addEventListener("click",
-    () => modify(item.status === "archived" ? "readd" : "archive"));
-  $("remove").addEventListener("click", () => modify("delete"));
+    () => changeItem(state.item.status === "archived" ? "readd" : "archive"));
+  $("remove").addEventListener("click", remove);
   $("retry").addEventListener("click", () => load());
 }
 
-function wireAccount() {
-  $("sync").addEventListener("click", async () => {
-    handle(await host("sync"));
-    await loadAccount();
-  });
-  $("logout").addEventListener("click", async () => {
-    handle(await host("logout"));
-    setText($("login-message"), "Logged out. Your pages stay on this computer.");
-    await loadAccount();
-  });
-  $("login-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    const params = { server: $("server").value.trim(), consumer_key: $("consumer-key").value.trim() };
-    $("login-form").hidden = true;
-    renderLogin({ state: "waiting" });
-    ask({ kind: "login", params: Object.fromEntries(Object.entries(params).filter(([, v]) => v)) });
-  });
-  $("login-cancel").addEventListener("click", () => host("login_cancel"));
+function wireLinks() {
   for (const link of [$("open-list"), $("open-account")]) {
     link.addEventListener("click", async (event) => {
       event.preventDefault(); // one reading-list tab: the background opens or focuses it
@@ -156,28 +198,36 @@ function wireAccount() {
       window.close();
     });
   }
-  $("shortcut-change").addEventListener("click", () => (ext.commands.openShortcutSettings
-    ? ext.commands.openShortcutSettings()
-    : ext.tabs.create({ url: "chrome://extensions/shortcuts" })));
+  $("shortcut-change").addEventListener("click", () => openShortcutSettings(ext));
   ext.runtime.onMessage.addListener((message) => {
-    if (message?.kind === "login-changed") renderLogin(message.login);
+    if (message?.kind === "login-changed") account.showLogin(message.login);
   });
 }
 
 async function showShortcut() {
-  const commands = await ext.commands.getAll();
-  const key = commands.find((command) => command.name === COMMAND)?.shortcut;
+  const key = await saveShortcut(ext.commands);
   setText($("shortcut"), key ? `Shortcut: ${key} saves the page.` : "No shortcut is set.");
 }
 
+/** The page's state and the account, read together (the state's words need the account). */
+async function loadPage() {
+  const [found, known] = await Promise.all([lookUp(), account.load()]);
+  if (known !== undefined) state.account = known;
+  renderPage(found);
+}
+
 async function load() {
+  showProblem(null);
   const id = Number(new URLSearchParams(location.search).get("tab"));
-  [tab] = id ? [await ext.tabs.get(id)] : await ext.tabs.query({ active: true, currentWindow: true });
+  [state.tab] = id ? [await ext.tabs.get(id)]
+    : await ext.tabs.query({ active: true, currentWindow: true });
+  setText($("page-title"), state.tab.title || state.tab.url || "This tab");
   const login = await ask({ kind: "login-state" });
-  renderLogin(login?.data ?? { state: "idle" });
+  account.showLogin(login?.data ?? { state: "idle" });
   await Promise.all([loadPage(), showShortcut()]);
 }
 
 wirePage();
-wireAccount();
+wireLinks();
+account.wire();
 load();

@@ -2,11 +2,14 @@
 
 The toolbar button is clicked with CDP's ``Extensions.triggerAction``; the service
 worker is stopped with ``ServiceWorker.stopAllWorkers``; a handle on the live worker
-reads the toolbar button's badge, tooltip and popup for a tab.
+reads the toolbar button's badge, tooltip and popup for a tab. With ``pinned`` the
+button is on the toolbar from the start (as a person pins it), where the X display
+shows it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -18,19 +21,33 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from tests.e2e.harness import CHROMIUM, EXTENSION, Host, extension_id, wait_until
 
 FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--password-store=basic",
-         f"--disable-extensions-except={EXTENSION}", f"--load-extension={EXTENSION}"]
+         "--disable-component-update", "--disable-sync", "--password-store=basic"]
+
+
+def loading(extension: Path) -> list[str]:
+    """The flags that load this unpacked extension (and no other)."""
+    return [f"--disable-extensions-except={extension}", f"--load-extension={extension}"]
+
+
+FINAL = ("✔", "↑", "!")  # a save's outcome: on the account, kept here for now, failed
 
 
 class Chromium:
-    def __init__(self, playwright: Playwright, folder: Path, host: Host) -> None:
+    def __init__(self, playwright: Playwright, folder: Path, host: Host,
+                 pinned: bool = False, args: tuple[str, ...] = (),
+                 extension: Path = EXTENSION) -> None:
         self.id = extension_id()
         self.host = host
         self.profile = folder / "profile"
         self.host_manifest = host.register_chromium(self.profile)
+        if pinned:
+            preferences = self.profile / "Default" / "Preferences"
+            preferences.parent.mkdir(parents=True, exist_ok=True)
+            preferences.write_text(json.dumps({"extensions": {"pinned_extensions": [self.id]}}))
         self.context: BrowserContext = playwright.chromium.launch_persistent_context(
             str(self.profile), executable_path=CHROMIUM, headless=not os.environ.get("DISPLAY"),
-            ignore_default_args=["--disable-extensions"], args=FLAGS)
+            ignore_default_args=["--disable-extensions"],
+            args=[*FLAGS, *loading(extension), *args])
         self.console: list[str] = []
         self.context.on("console", lambda message: self.console.append(message.text))
         browser = self.context.browser
@@ -64,11 +81,13 @@ class Chromium:
         return tab_id
 
     def button(self, page: Page) -> dict[str, str]:
-        """The toolbar button as the person sees it on this tab."""
+        """The toolbar button as the person sees it on this tab (colour: ``#rrggbb``)."""
         button: dict[str, str] = self.evaluate("""async (tabId) => ({
             text: await chrome.action.getBadgeText({tabId}),
             title: await chrome.action.getTitle({tabId}),
-            popup: await chrome.action.getPopup({tabId})})""", self.tab_id(page))
+            popup: await chrome.action.getPopup({tabId}),
+            color: '#' + (await chrome.action.getBadgeBackgroundColor({tabId})).slice(0, 3)
+              .map((c) => c.toString(16).padStart(2, '0')).join('')})""", self.tab_id(page))
         return button
 
     def click_button(self, page: Page) -> None:
@@ -88,9 +107,14 @@ class Chromium:
         raise AssertionError("the toolbar button did not react")
 
     def outcome(self, page: Page) -> dict[str, str]:
-        """The button once a save on this tab has finished (saved or failed)."""
-        return wait_until(lambda: (b := self.button(page))["text"] in ("✓", "!") and b,
-                          "the save's outcome on the button")
+        """The button once a save on this tab has finished (saved, kept here, or failed),
+        read twice alike (its parts are read one by one: a state may come between)."""
+        def final() -> dict[str, str] | None:
+            button = self.button(page)
+            done = button["text"] in FINAL and "sending it" not in button["title"]
+            return button if done and self.button(page) == button else None
+
+        return wait_until(final, "the save's outcome on the button")
 
     def stop_worker(self) -> None:
         """Stop the service worker as the browser does when it is idle."""

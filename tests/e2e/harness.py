@@ -104,9 +104,12 @@ def web_pages() -> Iterator[str]:
 
 
 class Host:
-    """The real host, as a browser will start it, with its own data folder."""
+    """The real host, as a browser will start it, with its own data folder. Without
+    ``consumer_key`` the browser's host knows none (a login must be given one); ``env``
+    adds to its environment."""
 
-    def __init__(self, folder: Path, fake: FakePocket) -> None:
+    def __init__(self, folder: Path, fake: FakePocket, consumer_key: bool = True,
+                 env: dict[str, str] | None = None) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self.home = folder / "data"
@@ -121,9 +124,11 @@ class Host:
             "PYTHONPATH": str(REPO),
             # without a display, a login's page shows in the "system browser": a person
             "BROWSER": f"{sys.executable} -m tests.support.browser %s",
+            **(env or {}),
         }
         self.launcher = folder / "pocket-companion-host"
-        exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in self.env.items())
+        exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in self.env.items()
+                          if consumer_key or k != "POCKET_CONSUMER_KEY")
         # as the installed launcher, but the login window's script clicks "authorize"
         self.launcher.write_text(f"#!/bin/sh\ncd /\n{exports}exec {shlex.quote(sys.executable)} "
                                  f"-P -m tests.support.scripted host click:authorize \"$@\"\n")

@@ -46,7 +46,7 @@ def test_toolbar_click_saves_locally_then_the_panel_logs_in_and_it_syncs(
     page = chromium.open(f"{site}/first")
     chromium.click_button(page)
     button = chromium.outcome(page)
-    assert button["text"] == "✓"
+    assert button["text"] == "↑"
     item = host.saved(page.url)
     assert item["state"] == "pending" and item["title"] == "Page first"
     assert "on this computer" in button["title"] and "No account" in button["title"]
@@ -54,8 +54,8 @@ def test_toolbar_click_saves_locally_then_the_panel_logs_in_and_it_syncs(
     assert fake.add_count(page.url) == 0
 
     panel = chromium.panel(page)
-    chromium.expect(panel, "text=Saved on this computer")
-    chromium.expect(panel, "text=1 page(s) waiting to be sent to Pocket.")
+    chromium.expect(panel, "text=In your reading list on this computer")
+    chromium.expect(panel, "text=1 page is kept on this computer only.")
     chromium.expect(panel, "text=Shortcut: Alt+Shift+Y saves the page.")
     assert panel.inner_text("#versions") == "Extension 0.1.0 · program 0.1.0"
     assert "No account connected" in panel.inner_text("#account-text")
@@ -74,14 +74,14 @@ def test_toolbar_click_saves_locally_then_the_panel_logs_in_and_it_syncs(
     item = wait_until(lambda: (i := host.item(second.url)) and i["state"] == "synced" and i,
                       "the second page synced")
     assert fake.add_count(second.url) == 1
-    button = wait_until(lambda: (b := chromium.button(second))["text"] == "✓" and b, "badge")
-    assert "Saved this page to your Pocket account" in button["title"]
+    button = wait_until(lambda: (b := chromium.button(second))["text"] == "✔" and b, "badge")
+    assert "Saved this page to your account" in button["title"]
 
 
 def test_the_panel_adds_tags_archives_and_removes(chromium: Chromium, site: str) -> None:
     page = chromium.open(f"{site}/tagged")
     chromium.click_button(page)
-    assert chromium.outcome(page)["text"] == "✓"
+    assert chromium.outcome(page)["text"] == "✔"
     panel = chromium.panel(page)
     chromium.expect(panel, "text=Saved and synced to your account")
     panel.fill("#tag-input", "Reading, later ")
@@ -141,7 +141,7 @@ def test_save_all_tabs_of_a_window_is_one_batch(chromium: Chromium, site: str,
     assert fake.call_count("/v3/add") == adds_before
     badges = chromium.evaluate("""async (windowId) => Promise.all((await chrome.tabs.query(
         {windowId})).map((t) => chrome.action.getBadgeText({tabId: t.id})))""", window)
-    assert badges == ["✓"] * 20
+    assert badges == ["✔"] * 20, "each on the account (the active tab: all of them)"
     chromium.evaluate("async (windowId) => chrome.windows.remove(windowId)", window)
 
 
@@ -159,7 +159,7 @@ def test_pages_already_in_the_list_are_marked(chromium: Chromium, site: str) -> 
     url = f"{site}/known"
     chromium.host.cli("save", url)
     page = chromium.open(url)
-    button = wait_until(lambda: (b := chromium.button(page))["text"] == "✓" and b, "the mark")
+    button = wait_until(lambda: (b := chromium.button(page))["text"] == "≡" and b, "the mark")
     assert "Already in your reading list" in button["title"]
     page.goto(f"{site}/unknown")
     wait_until(lambda: chromium.button(page)["text"] == "", "no mark on an unsaved page")
@@ -177,7 +177,7 @@ def test_a_missing_host_tells_what_to_run_and_recovers(chromium: Chromium, site:
         button = chromium.outcome(page)
         assert button["text"] == "!"
         assert "not installed for this browser" in button["title"]
-        assert "`pocket-companion install`" in button["title"]
+        assert "“pocket-companion install”" in button["title"] and "`" not in button["title"]
         panel = chromium.panel(page)
         chromium.expect(panel, "#problem:has-text('not installed for this browser')")
         assert "pocket-companion install" in panel.inner_text("#problem-fix")
@@ -204,7 +204,7 @@ def test_a_broken_host_points_to_the_doctor(chromium: Chromium, site: str) -> No
         button = chromium.outcome(page)
         assert button["text"] == "!"
         assert "stopped unexpectedly" in button["title"]
-        assert "`pocket-companion doctor`" in button["title"]
+        assert "“pocket-companion doctor”" in button["title"]
     finally:
         launcher.write_text(working)
 
@@ -212,12 +212,13 @@ def test_a_broken_host_points_to_the_doctor(chromium: Chromium, site: str) -> No
 def test_the_panel_logs_out(chromium: Chromium, site: str) -> None:
     page = chromium.open(f"{site}/before-logout")
     chromium.click_button(page)
-    assert chromium.outcome(page)["text"] == "✓"
+    assert chromium.outcome(page)["text"] == "✔"
     other = chromium.panel(page)  # a second panel gets the messages meant for the first too
     chromium.expect(other, "#account-text:has-text('Connected as')")
     panel = chromium.panel(page)
     chromium.expect(panel, "#account-text:has-text('Connected as')")
     panel.click("#logout")
+    panel.click("#logout-yes")  # asked once
     chromium.expect(panel, "text=Logged out. Your pages stay on this computer.")
     chromium.expect(panel, "#login:visible")
     assert chromium.host.cli("status")["account"] is None

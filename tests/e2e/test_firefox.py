@@ -48,7 +48,7 @@ def test_toolbar_click_saves_locally_and_to_the_server_once_logged_in(
     firefox.click_button()
     item = wait_until(lambda: firefox.host.item(first), "the page in the local list")
     assert item["state"] == "pending" and item["title"] == "Page fx-first"
-    button = wait_until(lambda: (b := firefox.button(first))["text"] == "✓" and b, "the badge")
+    button = wait_until(lambda: (b := firefox.button(first))["text"] == "↑" and b, "the badge")
     assert "on this computer" in button["title"]
     assert button["popup"] == f"{firefox.base}/popup/popup.html"
 
@@ -87,7 +87,7 @@ def test_saved_pages_are_marked(firefox: Firefox, site: str) -> None:
     url = f"{site}/fx-known"
     firefox.host.cli("save", url)
     firefox.open(url)
-    button = wait_until(lambda: (b := firefox.button(url))["text"] == "✓" and b, "the mark")
+    button = wait_until(lambda: (b := firefox.button(url))["text"] == "≡" and b, "the mark")
     assert "Already in your reading list" in button["title"]
 
 
@@ -102,7 +102,7 @@ def test_a_missing_host_tells_what_to_run(firefox: Firefox, site: str) -> None:
         firefox.click_button()
         button = wait_until(lambda: (b := firefox.button(url))["text"] == "!" and b, "the error")
         assert "not installed for this browser" in button["title"]
-        assert "`pocket-companion install`" in button["title"]
+        assert "“pocket-companion install”" in button["title"] and "`" not in button["title"]
     finally:
         hidden.rename(manifest)
     firefox.open(f"{site}/fx-back")

@@ -8,7 +8,9 @@ tagged in bulk, then (once logged in from the page) changed and deleted with an 
 from __future__ import annotations
 
 import os
+import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +19,15 @@ from playwright.sync_api import Page, sync_playwright
 from tests.conftest import need
 from tests.e2e import listpage, seed
 from tests.e2e.chromium import Chromium
-from tests.e2e.harness import CHROMIUM, LIST_SHORTCUT, Host, have_display, press_keys, wait_until
+from tests.e2e.harness import (
+    CHROMIUM,
+    LIST_SHORTCUT,
+    REPO,
+    Host,
+    have_display,
+    press_keys,
+    wait_until,
+)
 from tests.fakepocket import FakePocket
 
 pytestmark = pytest.mark.slow
@@ -171,3 +181,48 @@ def test_a_missing_host_says_what_to_run_and_try_again_recovers(listing: Chromiu
     listing.click("#retry")
     listpage.settled(listing, "the rows after Try again",
                      lambda s: s["problem"] is None and len(s["rows"]) > 0)
+
+
+def pocket_zip(folder: Path) -> Path:
+    """Pocket's export as people download it: a zip of ``part_*.csv`` files."""
+    path = folder / "pocket.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for part in sorted((REPO / "tests" / "fixtures" / "imports" / "pocket").iterdir()):
+            archive.write(part, f"pocket/{part.name}")
+    return path
+
+
+def comparable(items: dict[str, dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
+    return {url: (item["title"], item["status"], item["favorite"], sorted(item["tags"]),
+                  item["saved_at"]) for url, item in items.items()}
+
+
+def test_import_a_pocket_zip_then_export_a_file_that_imports_back(
+        listing: ChromiumList, fake: FakePocket, tmp_path: Path) -> None:
+    page = listing.page
+    before = len(listing.host.items())
+    with page.expect_file_chooser() as chooser:
+        listing.click("#import")
+    chooser.value.set_files(str(pocket_zip(tmp_path)))
+    page.wait_for_selector("#transfer-status:text-matches('^Imported')", timeout=30_000)
+    status = page.text_content("#transfer-status") or ""
+    problems = page.eval_on_selector_all("#transfer-problems li",
+                                         "(lines) => lines.map((line) => line.textContent)")
+    assert status.startswith("Imported: 6 added"), status
+    assert "2 rows could not be imported" in status, status
+    assert any("part_000000.csv:10" in line and "http" in line for line in problems), problems
+    assert len(listing.host.items()) == before + 6
+    shown = listpage.show(listing, "all")
+    assert "https://example.org/#test" in listpage.urls(shown)
+    assert "Example.net" in [row["title"] for row in shown["rows"]]
+
+    listing.page.select_option("#export-format", "json")
+    with page.expect_download() as download:
+        listing.click("#export")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name.startswith("reading-list-") and saved.suffix == ".json"
+    page.wait_for_selector("#transfer-status:text-matches('^Exported')")
+    fresh = Host(tmp_path / "fresh", fake)
+    assert fresh.cli("import", str(saved))["added"] == before + 6
+    assert comparable(fresh.items()) == comparable(listing.host.items())

@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { createApp } from "../../extension/lib/app.js";
+import { BADGES } from "../../extension/lib/feedback.js";
 import { EXT_ID, FakeClock, FakeNativeHost, fakeChrome, flush } from "./fake-chrome.js";
 
 const PANEL_SENDER = { id: EXT_ID, url: `chrome-extension://${EXT_ID}/popup/popup.html` };
 const LIST_SENDER = { id: EXT_ID, url: `chrome-extension://${EXT_ID}/list/list.html?show=all` };
+const WELCOME_SENDER = { id: EXT_ID, url: `chrome-extension://${EXT_ID}/welcome/welcome.html` };
 
 function setUp(handlers = {}, hostOptions = {}) {
   const nativeHost = new FakeNativeHost({ handlers: {
@@ -22,14 +24,15 @@ function setUp(handlers = {}, hostOptions = {}) {
     ...handlers,
   }, ...hostOptions });
   const chrome = fakeChrome(nativeHost);
-  const app = createApp(chrome, { clock: new FakeClock() }).listen();
+  const clock = new FakeClock();
+  const app = createApp(chrome, { clock }).listen();
   chrome.tabs.list.push({ id: 1, windowId: 1, active: true, url: "https://one.example/" });
   /** What a panel gets back for a message, through the real onMessage listener. */
   const send = (message, sender = PANEL_SENDER) => new Promise((resolve) => {
     const [answered] = chrome.runtime.onMessage.dispatch(message, sender, resolve);
     if (!answered) resolve("no answer");
   });
-  return { chrome, nativeHost, app, send };
+  return { chrome, nativeHost, app, send, clock };
 }
 
 test("the panel's requests go through the one port, with the versions", async () => {
@@ -58,7 +61,7 @@ test("a change from the panel refreshes the tab's mark", async () => {
   const reply = await send({ kind: "host", action: "modify", tabId: 1,
     params: { url: "https://one.example/", op: "archive" } });
   assert.equal(reply.ok, true);
-  assert.equal(chrome.action.tab(1).text, "✓");
+  assert.equal(chrome.action.tab(1).text, BADGES.waiting.text);
 });
 
 test("errors reach the panel as a sentence, the fix and the browser's detail", async () => {
@@ -77,7 +80,7 @@ test("the panel's save button uses the toolbar's save", async () => {
   const { chrome, send } = setUp();
   const reply = await send({ kind: "save-tab", tabId: 1 });
   assert.equal(reply.data.state, "pending");
-  assert.equal(chrome.action.tab(1).text, "✓");
+  assert.equal(chrome.action.tab(1).text, BADGES.waiting.text);
 });
 
 test("a login outlives the panel: progress and outcome are kept and broadcast", async () => {
@@ -154,4 +157,70 @@ test("the panel's links open the reading list in one tab, at a section if asked"
   const refused = await send({ kind: "open-list", section: "javascript:alert(1)" });
   assert.equal(refused.ok, false);
   assert.deepEqual(chrome.tabs.created, [`${page}#account`]);
+});
+
+test("a login's outcome is told once: to the page open then, or to the next one", async () => {
+  const { chrome, send } = setUp();
+  chrome.runtime.sendMessage = async (message) => {
+    chrome.runtime.broadcasts.push(message);
+    throw new Error("Could not establish connection. Receiving end does not exist.");
+  };
+  await send({ kind: "login" }); // no page was open when it ended
+  await flush();
+  assert.equal((await send({ kind: "login-state" })).data.state, "done");
+  assert.equal((await send({ kind: "login-state" })).data.state, "idle", "said once");
+  chrome.runtime.sendMessage = async (message) => {
+    chrome.runtime.broadcasts.push(message); // a panel is open and hears it
+  };
+  await send({ kind: "login" });
+  await flush();
+  assert.equal((await send({ kind: "login-state" })).data.state, "idle");
+});
+
+test("after a login, tabs that showed waiting pages show them synced, without a reload",
+  async () => {
+    let pending = 1;
+    const lookup = () => ({ saved: true, url: "https://one.example/", tags: [], status: "unread",
+      state: pending ? "pending" : "synced" });
+    const { chrome, app, send, clock } = setUp({ lookup,
+      status: () => ({ account: { username: "ann", server: "s" }, pending }) });
+    await app.indicator.refresh(1);
+    assert.equal(chrome.action.tab(1).text, BADGES.waiting.text);
+    assert.match(chrome.action.tab(1).title, /no account is connected/);
+    await send({ kind: "login" });
+    pending = 0; // the host's background sync sent it
+    await clock.advance(2_000);
+    await flush();
+    assert.equal(chrome.action.tab(1).text, BADGES.known.text);
+    assert.match(chrome.action.tab(1).title, /Already in your reading list and on your account/);
+  });
+
+test("a logout takes back what the tooltips said about the account", async () => {
+  const lookup = () => ({ saved: true, url: "https://one.example/", tags: [], status: "unread",
+    state: "synced" });
+  const { chrome, app, send } = setUp({ lookup,
+    status: () => ({ account: { username: "ann", server: "s" }, pending: 0 }) });
+  await send({ kind: "host", action: "status" });
+  await app.indicator.refresh(1);
+  assert.match(chrome.action.tab(1).title, /and on your account/);
+  await send({ kind: "host", action: "logout" });
+  await flush();
+  await flush();
+  assert.equal(app.host.account, null);
+  assert.doesNotMatch(chrome.action.tab(1).title, /account/);
+});
+
+test("the set-up page's check: a hello round trip, at once, with the account", async () => {
+  const { nativeHost, send } = setUp();
+  nativeHost.failStart = "Specified native messaging host not found.";
+  const missing = await send({ kind: "check-host" }, WELCOME_SENDER);
+  assert.equal(missing.ok, false);
+  assert.equal(missing.error.code, "host_missing");
+  assert.match(missing.error.fix, /`pocket-companion install`/);
+  nativeHost.failStart = null; // installed: the next check (during the back-off) finds it
+  nativeHost.hello.account = { username: "ann", server: "s" };
+  const found = await send({ kind: "check-host" }, WELCOME_SENDER);
+  assert.equal(found.ok, true);
+  assert.deepEqual(found.data.account, { username: "ann", server: "s" });
+  assert.equal(found.about.version, "0.1.0");
 });

@@ -100,11 +100,17 @@ export class FakePort {
   }
 }
 
-/** The native host behind the ports: `handlers[action](params)` returns data or throws. */
+/**
+ * The native host behind the ports: `handlers[action](params)` returns data or throws;
+ * `events[action](params)` returns the data of events sent before the reply (a save's
+ * `kept`).
+ */
 export class FakeNativeHost {
-  constructor({ version = MANIFEST.version, protocol = 1, handlers = {}, manual = false } = {}) {
+  constructor({ version = MANIFEST.version, protocol = 1, handlers = {}, events = {},
+                manual = false } = {}) {
     this.hello = { version, protocol, account: null, caller: { browser: "chromium", id: EXT_ID } };
     this.handlers = { ...handlers };
+    this.events = { ...events };
     this.manual = manual; // the test replies itself, in any order
     this.failStart = null; // a browser error string: the host cannot be started
     this.ports = [];
@@ -119,7 +125,12 @@ export class FakeNativeHost {
   receive(message, port) {
     this.requests.push(message);
     if (this.failStart || (this.manual && message.action !== "hello")) return;
-    setImmediate(() => port.deliver(this.answer(message)));
+    setImmediate(() => {
+      for (const data of this.events[message.action]?.(message.params) ?? []) {
+        port.deliver({ id: message.id, event: "progress", data });
+      }
+      port.deliver(this.answer(message));
+    });
   }
 
   answer({ id, action, params }) {
@@ -151,6 +162,7 @@ function fakeAction() {
     log: [],
     tab: (tabId) => tabs.get(tabId) ?? {},
     onClicked: new FakeEvent(),
+    getBadgeText: async ({ tabId }) => tabs.get(tabId)?.text ?? "",
     setBadgeText: set("text"),
     setTitle: set("title"),
     setBadgeBackgroundColor: set("color"),

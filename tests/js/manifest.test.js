@@ -3,7 +3,9 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 
-import { describe, fromDisconnect, versionWarning } from "../../extension/lib/errors.js";
+import { canRetry, describe, fromDisconnect, summary, versionWarning }
+  from "../../extension/lib/errors.js";
+import { count } from "../../extension/lib/words.js";
 import { MANIFEST } from "./fake-chrome.js";
 
 const file = (path) => new URL(`../../extension/${path}`, import.meta.url);
@@ -78,4 +80,33 @@ test("unknown codes fall back to the host's own message", () => {
     { message: "Something new.", fix: null });
   assert.equal(versionWarning("1.2.3", "1.2.9"), null);
   assert.match(versionWarning("1.2.3", "1.3.0"), /1\.2\.3.*1\.3\.0/);
+});
+
+test("tooltips name commands in quotes, not Markdown backticks", () => {
+  const line = summary(fromDisconnect("Native host has exited."));
+  assert.match(line, /Run “pocket-companion doctor”/);
+  assert.doesNotMatch(line, /`/);
+});
+
+test("\"Try again\" is offered only where trying again can help", () => {
+  for (const code of ["host_missing", "host_exited", "host_timeout", "service_unavailable"]) {
+    assert.equal(canRetry({ code }), true, code);
+  }
+  for (const code of ["invalid_url", "not_found", "invalid_params", "login_rejected"]) {
+    assert.equal(canRetry({ code }), false, code);
+  }
+});
+
+test("a login without a consumer key points at the form's own field", () => {
+  const said = describe({ code: "invalid_params", message: "no consumer key is configured: " +
+    "run `pocket-companion login --consumer-key` (it asks for the key) or set POCKET_CONSUMER_KEY" });
+  assert.equal(said.message, "This server needs an app consumer key.");
+  assert.match(said.fix, /^Type it in the Consumer key field .*then press Log in\.$/);
+  assert.doesNotMatch(`${said.message} ${said.fix}`, /pocket-companion|`/);
+});
+
+test("counts are singular or plural", () => {
+  assert.equal(count(1, "page"), "1 page");
+  assert.equal(count(0, "page"), "0 pages");
+  assert.equal(count(1234, "tab"), "1,234 tabs");
 });

@@ -119,10 +119,26 @@ test("a missing host fails at once with the fix, then backs off", async () => {
   await clock.advance(1_500);
   await assert.rejects(host.request("lookup", { url: "https://a.example/" }));
   assert.equal(chrome.runtime.connects, 2);
-  await clock.advance(600);
+  // installed meanwhile: at the end of the pause it is tried again by itself
   nativeHost.failStart = null;
+  await clock.advance(600);
+  assert.equal(chrome.runtime.connects, 3);
   assert.deepEqual(await host.request("lookup", { url: "https://a.example/" }), { saved: false });
   assert.equal(chrome.runtime.connects, 3);
+});
+
+test("a host that stays missing is tried again by itself, ever less often", async () => {
+  const { chrome, nativeHost, clock, host } = setUp({}, { firstDelay: 1_000, maxDelay: 4_000 });
+  nativeHost.failStart = NOT_FOUND;
+  await assert.rejects(host.request("status", {}, { retryNow: true }));
+  const tries = [];
+  for (let second = 1; second <= 16; second += 1) {
+    await clock.advance(1_000);
+    tries.push(chrome.runtime.connects);
+  }
+  // starts at 0 s, then 1, 3, 7, 11 and 15 s: pauses of 1, 2, 4, 4, 4 s
+  assert.deepEqual([...new Set(tries)], [2, 3, 4, 5, 6]);
+  assert.equal(tries.indexOf(6), 14);
 });
 
 test("the back-off stops growing at its maximum", async () => {
@@ -132,9 +148,9 @@ test("the back-off stops growing at its maximum", async () => {
     await assert.rejects(host.request("status", {}, { retryNow: true }), { code: "host_exited" });
   }
   assert.ok(host.retryAt - clock.now() <= 4_000);
-  await clock.advance(4_000);
   nativeHost.failStart = null;
   nativeHost.handlers.status = () => ({ pending: 0 });
+  await clock.advance(4_000);
   assert.deepEqual(await host.request("status"), { pending: 0 });
   assert.equal(chrome.runtime.connects, 7);
 });

@@ -1,0 +1,147 @@
+/**
+ * The panel's account part: who is connected, how many pages wait and why, Sync
+ * now, Log out (asked once) and Log in. Its own messages (a sync's or a log out's
+ * outcome, a login's) stay until the next action: reading the status again never
+ * hides them. A login runs in the background (it outlives the panel); its outcome
+ * arrives as a `login-changed` message, or from the background once when the next
+ * panel opens.
+ */
+
+import { waitingReason } from "../list/account.js";
+import { setText } from "../lib/text.js";
+import { count } from "../lib/words.js";
+
+const $ = (id) => document.getElementById(id);
+const NO_KEY = /consumer key/i;
+
+/** "1 page waits…", "3 pages wait…": the waiting pages in a sentence. */
+export function pendingLine(pending, account) {
+  if (!pending) return "";
+  const one = pending === 1;
+  return account
+    ? `${count(pending, "page")} ${one ? "waits" : "wait"} to be sent to your account.`
+    : `${count(pending, "page")} ${one ? "is" : "are"} kept on this computer only.`;
+}
+
+/** Why pages wait with an account connected: the pause on syncing, and the last problem. */
+export function whyWaiting(status) {
+  if (!status.pending) return "";
+  const pause = waitingReason({ ...status, last_error: null }); // the hold alone
+  const last = status.last_error ? `Last problem: ${status.last_error}` : "";
+  return [pause, last].filter(Boolean).join(" ");
+}
+
+export function errorLine(error) {
+  return [error.message, error.fix].filter(Boolean).join(" ");
+}
+
+export class AccountPanel {
+  /** `host(action, params)` asks the host, `ask(message)` the background; `problem(error)`
+   * shows a problem of the whole panel; `changed(account)` follows the account. */
+  constructor({ host, ask, problem, changed }) {
+    this.host = host;
+    this.ask = ask;
+    this.problem = problem;
+    this.changed = changed;
+    this.status = null;
+    this.loggingIn = false;
+  }
+
+  /** Read the status; resolves with the account (null: none), or undefined if unknown. */
+  async load() {
+    const reply = await this.host("status");
+    $("account").hidden = !reply.ok;
+    if (!reply.ok) {
+      this.problem(reply.error);
+      return undefined;
+    }
+    this.status = reply.data;
+    this.render(reply.data);
+    return reply.data.account;
+  }
+
+  render({ account, pending, server }) {
+    setText($("account-text"), account
+      ? `Connected as ${account.username} on ${account.server}.`
+      : "No account connected: your pages stay on this computer.");
+    setText($("pending"), pendingLine(pending, account));
+    setText($("pending-why"), account ? whyWaiting(this.status) : "");
+    const confirming = !$("logout-confirm").hidden;
+    $("sync").hidden = !(account && pending) || confirming;
+    $("logout").hidden = !account || confirming;
+    if (!account) $("logout-confirm").hidden = true;
+    $("login-form").hidden = Boolean(account) || this.loggingIn;
+    $("server").placeholder = server;
+  }
+
+  /** A message of the account part: an outcome, or an error (in the error colour). */
+  say(text, { error = false } = {}) {
+    setText($("account-message"), text);
+    $("account-message").classList.toggle("error", error);
+  }
+
+  async act(action, done) {
+    const reply = await this.host(action);
+    if (reply.ok) this.say(done(reply.data));
+    else this.say(errorLine(reply.error), { error: true });
+    this.changed(await this.load());
+  }
+
+  wire() {
+    $("sync").addEventListener("click", () => this.act("sync", ({ synced, pending }) =>
+      `Sync done: ${count(synced, "change")} sent.` +
+      (pending ? ` ${pendingLine(pending, true)}` : "")));
+    $("logout").addEventListener("click", () => this.confirmLogout(true));
+    $("logout-no").addEventListener("click", () => this.confirmLogout(false));
+    $("logout-yes").addEventListener("click", () => {
+      $("logout-confirm").hidden = true;
+      this.act("logout", () => "Logged out. Your pages stay on this computer.");
+    });
+    $("login-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const params = { server: $("server").value.trim(), consumer_key: $("consumer-key").value.trim() };
+      this.say("");
+      this.showLogin({ state: "waiting" });
+      this.ask({ kind: "login", params: Object.fromEntries(Object.entries(params).filter(([, v]) => v)) });
+    });
+    $("login-cancel").addEventListener("click", () => this.host("login_cancel"));
+  }
+
+  /** Log out asks once: the question replaces the buttons until it is answered. */
+  confirmLogout(asking) {
+    const account = this.status?.account;
+    $("logout-confirm").hidden = !asking;
+    if (asking && account) {
+      setText($("logout-question"), `Log out of ${account.username} on ${account.server}? ` +
+        "Your pages stay on this computer.");
+    }
+    this.render(this.status);
+    (asking ? $("logout-yes") : $("logout")).focus();
+  }
+
+  /** The login's state: waiting (with where to approve), or its outcome, said once. */
+  showLogin(login) {
+    this.loggingIn = login.state === "waiting";
+    $("login-wait").hidden = !this.loggingIn;
+    if (this.loggingIn) {
+      $("login-form").hidden = true;
+      const where = login.shownIn === "browser" ? "the browser tab" : "the login window";
+      setText($("login-wait-text"), login.url
+        ? `Approve Pocket Companion in ${where} that opened.`
+        : "Opening the login page…");
+      return;
+    }
+    if (login.state === "done") this.say(`Logged in as ${login.account.username}.`);
+    if (login.state === "failed") this.loginFailed(login.error);
+    if (login.state !== "idle") this.load().then(this.changed);
+  }
+
+  loginFailed(error) {
+    this.say(errorLine(error), { error: true });
+    $("login-form").hidden = false; // still not logged in: the form again
+    if (NO_KEY.test(error.message)) { // the form's own field: open it, ready to type
+      $("login-details").open = true;
+      $("consumer-key").focus();
+    }
+  }
+}

@@ -1,0 +1,130 @@
+"""``pocket-companion import`` and ``export``: other programs' lists in, ours out.
+
+Both read and write files here, through the same code as the host's actions
+(:mod:`.importer`, :mod:`.exports`). On a terminal they show a progress bar (tqdm) on
+stderr; with ``--json``, or when stderr is not a terminal, they say nothing until done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .cli import Outcome
+from .text import for_terminal
+
+if TYPE_CHECKING:
+    from .core import Companion
+
+Data = dict[str, Any]
+
+
+@contextmanager
+def _bar(show: bool, total: int | None, unit: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr (only when asked and on a terminal); yields ``update(done)``."""
+    if not (show and sys.stderr.isatty()):
+        yield lambda done: None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, unit=unit, unit_scale=True, file=sys.stderr, leave=False) as bar:
+        def update(done: int) -> None:
+            bar.update(done - bar.n)
+
+        yield update
+
+
+def cmd_import(c: Companion, args: argparse.Namespace) -> Outcome:
+    from . import importer
+
+    paths = [Path(name) for name in args.files]
+    with _bar(not args.json, None, " rows") as update:
+        report = importer.run(c.store, paths, dry_run=args.dry_run, progress=update)
+    failures = [f"{for_terminal(p.where)}: {for_terminal(p.message)}" for p in report.problems]
+    if report.problem_count > len(report.problems):
+        failures.append(f"... and {report.problem_count - len(report.problems)} more rows that "
+                        "could not be imported")
+    if args.json:
+        return Outcome(report.to_dict(), failures)
+    verb = ("Would add", "would update", "would stay") if args.dry_run else (
+        "Added", "updated", "unchanged")
+    lines = [f"{verb[0]} {report.added:,}, {verb[1]} {report.updated:,}, {report.unchanged:,} "
+             f"{verb[2]} as they were; {report.problem_count:,} rows could not be imported"]
+    if args.dry_run:
+        lines.append("Nothing was written (--dry-run).")
+    elif c.config.load().username and report.added + report.updated:
+        lines.append("They are sent to your account in the background; pocket-companion "
+                     "status shows how far, pocket-companion sync sends them now.")
+    return Outcome("\n".join(lines), failures)
+
+
+def cmd_export(c: Companion, args: argparse.Namespace) -> Outcome:
+    from . import exports
+    from .listing import listing
+    from .params import Params
+
+    params = {"query": args.search, "tag": args.tag, "favorite": args.favorite or None,
+              "status": args.status, "sort": args.sort}
+    query, sort = listing(Params({k: v for k, v in params.items() if v is not None},
+                                 tuple(params)))
+    total = c.store.page(1, 0, query)[1]
+    items = exports.listed(c.store, query, oldest=sort == "oldest")
+    with _bar(bool(args.output) and not args.json, total, " pages") as update:
+        counted = _counting(items, update)
+        if args.output:
+            count = _to_file(Path(args.output), args.format, counted)
+        else:
+            count = exports.write(args.format, counted, sys.stdout)
+    summary = {"format": args.format, "count": count, "file": args.output}
+    if args.json:
+        return Outcome(summary, [])
+    shown = f"Exported {count:,} pages to {for_terminal(args.output)}" if args.output else ""
+    return Outcome(shown, [])
+
+
+def _counting(items: Iterator[Any], update: Callable[[int], None]) -> Iterator[Any]:
+    for done, item in enumerate(items, 1):
+        if done % 1000 == 0:
+            update(done)
+        yield item
+
+
+def _to_file(path: Path, kind: str, items: Iterator[Any]) -> int:
+    """Written beside the file and renamed, private (0600): it is your whole list."""
+    from . import exports
+
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            count = exports.write(kind, items, out)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return count
+
+
+def register(command: Callable[..., argparse.ArgumentParser]) -> None:
+    imported = command("import", cmd_import,
+                       "add the pages of other programs' exports to the reading list")
+    imported.add_argument("files", nargs="+", metavar="FILE",
+                          help="Pocket's pocket.zip or part_*.csv, ril_export.html, "
+                               "Instapaper's CSV, a bookmarks file, or our own JSON export")
+    imported.add_argument("--dry-run", action="store_true",
+                          help="say what would change, and write nothing")
+    exported = command("export", cmd_export, "write the reading list to a file")
+    exported.add_argument("--format", choices=("netscape", "csv", "json"), default="netscape",
+                          help="netscape: a bookmarks file browsers and other services import; "
+                               "csv: the columns of Pocket's export; json: every field")
+    exported.add_argument("-o", "--output", metavar="FILE", help="default: standard output")
+    exported.add_argument("--search", metavar="Q", help="only pages this search finds")
+    exported.add_argument("--tag", metavar="T", help="only pages with this tag")
+    exported.add_argument("--favorite", action="store_true", help="only favourites")
+    exported.add_argument("--status", choices=("unread", "archived", "all"), default="all")
+    exported.add_argument("--sort", choices=("newest", "oldest"), default="newest")
