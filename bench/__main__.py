@@ -13,7 +13,7 @@ from pathlib import Path
 from tests.fakepocket import FakePocket
 from tests.support import runtime
 
-from . import cases, setup, transfer
+from . import cases, pull, setup, transfer
 
 
 def _table(rows: list[cases.Row]) -> str:
@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             rows += cases.searches(tmp / "list", filled, sizes)
             rows += transfer.imports(tmp, sizes.imported)
             rows += transfer.exports(tmp, tmp / "list", sizes.items, sizes.items // 10)
+            rows += pull.first_pull(tmp, sizes.pulled, keyenv)
         finally:
             runtime.remove(folder)
     print(_table(rows))

@@ -40,12 +40,14 @@ class Sizes(NamedTuple):
     lookups: int
     searches: int  # list requests of each kind (typical word, word everywhere, no query)
     imported: int  # rows of the Pocket CSV the import benchmark reads
+    pulled: int  # items of the account the first pull brings
 
 
 FULL = Sizes(cold=21, warm=300, tabs=1000, wan_tabs=200, rounds=5, saves=1000,
-             items=100_000, lookups=500, searches=200, imported=20_000)
+             items=100_000, lookups=500, searches=200, imported=20_000,
+             pulled=10_000)
 TINY = Sizes(cold=3, warm=10, tabs=40, wan_tabs=10, rounds=1, saves=20, items=500, lookups=20,
-             searches=10, imported=200)
+             searches=10, imported=200, pulled=300)
 WAN_DELAY = 0.02  # seconds added to every answer of the "distant" server
 
 

@@ -53,8 +53,8 @@ def account_home(tmp: Path, fake: FakePocket, name: str) -> tuple[Path, str]:
     home = tmp / name
     home.mkdir(parents=True)
     token = fake.issue_token()
-    settings = Config(home).update(server=fake.base_url, consumer_key=fake.CONSUMER_KEY,
-                                   username=fake.username)
+    settings = Config(home).update(server=fake.base_url, username=fake.username,
+                                   options=(("consumer_key", fake.CONSUMER_KEY),))
     KeyringTokenStore(cache=TokenCache.from_env()).set(settings.keychain_name, token)
     return home, token
 

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import csv
-import os
 import random
 import shutil
 import statistics
@@ -68,15 +67,35 @@ def pocket_csv(path: Path, rows: int) -> None:
             )
 
 
-def _timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Seconds and peak resident MB of one command."""
+# The command run in-process, writing its peak resident memory (VmHWM, of this process
+# image only) to the file named first. A child's ``ru_maxrss`` would not do: Linux carries
+# the high-water mark across fork and exec, so it would report the benchmark's own size.
+PEAK = """
+import atexit, runpy, sys
+def peak(path=sys.argv[1]):
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            open(path, "w").write(line.split()[1])
+atexit.register(peak)
+sys.argv = ["pocket-companion", *sys.argv[2:]]
+runpy.run_module("pocket_companion", run_name="__main__", alter_sys=True)
+"""
+
+
+def _timed(command: list[str], env: dict[str, str]) -> float:
+    """Seconds one command takes."""
     start = time.perf_counter()
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    assert proc.returncode in (0, 1), command
-    return elapsed, usage.ru_maxrss / 1024
+    result = subprocess.run(command, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, check=False)
+    assert result.returncode in (0, 1), command
+    return time.perf_counter() - start
+
+
+def _measured(tmp: Path, env: dict[str, str], *args: str) -> tuple[float, float]:
+    """Seconds and peak resident MB of ``pocket-companion ARGS``."""
+    peak = tmp / "peak.txt"
+    seconds = _timed([sys.executable, "-c", PEAK, str(peak), *args], env)
+    return seconds, int(peak.read_text()) / 1024
 
 
 def _cli(*args: str) -> list[str]:
@@ -90,9 +109,9 @@ def imports(tmp: Path, rows: int) -> list[Row]:
     for run in range(3):
         home = tmp / f"import-{run}"
         env = procs.clean_env(POCKET_COMPANION_HOME=str(home))
-        ours.append(_timed(_cli("import", str(source)), env)[0])
+        ours.append(_timed(_cli("import", str(source)), env))
         bare.append(
-            _timed([sys.executable, "-c", BARE, str(source), str(tmp / f"bare-{run}")], env)[0]
+            _timed([sys.executable, "-c", BARE, str(source), str(tmp / f"bare-{run}")], env)
         )
         shutil.rmtree(home)
     value, baseline = statistics.median(ours), statistics.median(bare)
@@ -112,9 +131,8 @@ def exports(tmp: Path, home: Path, count: int, small: int) -> list[Row]:
     env = procs.clean_env(POCKET_COMPANION_HOME=str(home))
     rows, peaks = [], {}
     for kind in ("netscape", "csv", "json"):
-        seconds, peaks[kind] = _timed(
-            _cli("export", "--format", kind, "-o", str(tmp / f"export.{kind}")), env
-        )
+        seconds, peaks[kind] = _measured(
+            tmp, env, "export", "--format", kind, "-o", str(tmp / f"export.{kind}"))
         rows.append(
             Row(
                 f"export {count} pages ({kind})",
@@ -127,7 +145,8 @@ def exports(tmp: Path, home: Path, count: int, small: int) -> list[Row]:
         )
     setup.fill(tmp / "small", small)
     small_env = procs.clean_env(POCKET_COMPANION_HOME=str(tmp / "small"))
-    little = _timed(_cli("export", "--format", "json", "-o", str(tmp / "small.json")), small_env)[1]
+    little = _measured(tmp, small_env, "export", "--format", "json", "-o",
+                       str(tmp / "small.json"))[1]
     rows.append(
         Row(
             f"export peak RSS, {count} vs {small} pages",

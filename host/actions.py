@@ -198,13 +198,17 @@ def tags(c: Companion, p: Params, ctx: Context) -> Data:
 
 
 def sync(c: Companion, p: Params, ctx: Context) -> Data:
-    synced, pending = c.sync()
-    return {"synced": synced, "pending": pending}
+    synced, pending, pulled = c.sync()
+    return {"synced": synced, "pending": pending, "pulled": pulled}
 
 
 def login(c: Companion, p: Params, ctx: Context) -> Data:
-    return c.login(server=p.text("server", max_chars=8192),
-                   consumer_key=p.text("consumer_key", max_chars=100),
+    fields = p.texts("fields")
+    legacy = p.text("consumer_key", max_chars=100)  # before services had fields
+    if legacy and "consumer_key" not in fields:
+        fields["consumer_key"] = legacy
+    return c.login(service=p.text("service", max_chars=40),
+                   server=p.text("server", max_chars=8192), fields=fields,
                    timeout=p.integer("timeout", 300, 1, 3600),
                    show_in=p.choice("show_in", ("window", "browser"), "window"),
                    cancel=ctx.cancel, progress=ctx.progress)
@@ -276,7 +280,8 @@ ACTIONS: dict[str, Action] = {
                                           "query", "sort"})),
     "tags": Action(tags),
     "sync": Action(sync, kind="network"),
-    "login": Action(login, frozenset({"server", "consumer_key", "timeout", "show_in"}),
+    "login": Action(login, frozenset({"service", "server", "fields", "consumer_key", "timeout",
+                                      "show_in"}),
                     "login"),
     "login_cancel": Action(login_cancel),
     "logout": Action(logout),

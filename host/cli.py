@@ -26,6 +26,7 @@ from .keyagent import TokenCache
 from .keychain import KeyringTokenStore
 from .logs import setup_logging
 from .params import Params
+from .services.registry import SERVICES
 from .text import for_terminal, terminal_lines
 
 if TYPE_CHECKING:
@@ -201,7 +202,10 @@ def _import_line(progress: Data, held: Data | None) -> str:
 
 def cmd_sync(c: Companion, args: argparse.Namespace) -> Data | str:
     data = call(c, "sync", {})
-    return data if args.json else f"Synced {data['synced']}; still waiting: {data['pending']}"
+    if args.json:
+        return data
+    return (f"Sent {data['synced']} changes; {data['pulled']} came from the account; "
+            f"still waiting: {data['pending']}")
 
 
 ASK = "-"  # --consumer-key with no value: the key is asked for, not given in the arguments
@@ -223,13 +227,16 @@ def _consumer_key(given: str | None) -> str | None:
 
 
 def cmd_login(c: Companion, args: argparse.Namespace) -> Data | str:
-    params = {"server": args.server, "consumer_key": _consumer_key(args.consumer_key),
+    key = _consumer_key(args.consumer_key)
+    params = {"service": args.service, "server": args.server,
+              "fields": {"consumer_key": key} if key else None,
               "timeout": args.timeout, "show_in": "browser" if args.system_browser else None}
     data = call(c, "login", {k: v for k, v in params.items() if v is not None})
     synced = call(c, "sync", {})
     if args.json:
-        return {**data, "synced": synced["synced"]}
-    return f"Logged in as {data['username']} on {data['server']}; synced {synced['synced']}"
+        return {**data, "synced": synced["synced"], "pulled": synced["pulled"]}
+    return (f"Logged in as {data['username']} on {data['server']}; sent {synced['synced']} "
+            f"changes, {synced['pulled']} came from the account")
 
 
 def cmd_logout(c: Companion, args: argparse.Namespace) -> Data | str:
@@ -278,11 +285,16 @@ def _parser() -> argparse.ArgumentParser:
     save.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")
     _reading_commands(command)
     command("status", cmd_status, "show the account and what waits to be synced")
-    command("sync", cmd_sync, "send everything waiting to the connected account now")
-    login = command("login", cmd_login, "connect an account (Pocket v3 server)")
-    login.add_argument("--server", help="server URL (default: the configured one)")
+    command("sync", cmd_sync, "send everything waiting to the connected account, then bring "
+            "in what changed there")
+    login = command("login", cmd_login, "connect an account; its list is synced both ways")
+    login.add_argument("--service", choices=sorted(SERVICES),
+                       help="the kind of server (default: the configured one, else pocket)")
+    login.add_argument("--server", help="server URL (default: the configured one, else the "
+                       "service's own)")
     login.add_argument("--consumer-key", nargs="?", const=ASK, metavar="KEY",
-                       help="the app's consumer key on that server; give the option alone and "
+                       help="(pocket) the app's consumer key on that server; give the option "
+                            "alone and "
                             "type the key when asked (or pipe it in): a key in the command "
                             "line is visible to other users")
     login.add_argument("--system-browser", action="store_true",

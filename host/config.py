@@ -1,9 +1,11 @@
 """Where data lives and which server to talk to.
 
 The data folder (``POCKET_COMPANION_HOME``, else the platform's user data folder)
-holds ``config.json`` (server, consumer key, connected user name: no secrets),
-the SQLite reading list and the logs. ``POCKET_BASE_URL`` and
-``POCKET_CONSUMER_KEY`` override what the config says.
+holds ``config.json`` (the service, its server, the connected user name and the service's
+login fields, such as Pocket's consumer key: no secrets), the SQLite reading list and the
+logs. ``POCKET_BASE_URL`` overrides the server, and a field's own variable (Pocket's
+``POCKET_CONSUMER_KEY``) its value. A ``config.json`` of an earlier release (no ``service``,
+a top-level ``consumer_key``) reads as a Pocket account.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from .records import Record
 TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Any
 
 HOME_ENV = "POCKET_COMPANION_HOME"
 SERVER_ENV = "POCKET_BASE_URL"
-CONSUMER_KEY_ENV = "POCKET_CONSUMER_KEY"
 DEFAULT_SERVER = "https://getpocket.com"
 APP_NAME = "pocket-companion"
 _LOOPBACK = {"127.0.0.1", "::1"}
@@ -74,20 +76,42 @@ def check_server(url: str) -> str:
 
 
 class Settings(Record):
+    service: str = "pocket"
     server: str = DEFAULT_SERVER
-    consumer_key: str | None = None
     username: str | None = None
+    options: tuple[tuple[str, str], ...] = ()  # the service's login fields, sorted by name
+
+    def option(self, name: str) -> str | None:
+        return dict(self.options).get(name)
 
     @property
     def account(self) -> dict[str, str] | None:
         if not self.username:
             return None
-        return {"username": self.username, "server": self.server}
+        return {"username": self.username, "server": self.server, "service": self.service}
 
     @property
     def keychain_name(self) -> str:
-        """The keychain entry that holds this account's access token."""
+        """The keychain entry that holds this account's credentials."""
         return f"{self.username}@{self.server}"
+
+
+def options_of(values: dict[str, object]) -> tuple[tuple[str, str], ...]:
+    """Field values as :class:`Settings` keeps them: the non-empty strings, by name."""
+    return tuple(sorted((k, v.strip()) for k, v in values.items()
+                        if isinstance(v, str) and v.strip()))
+
+
+def _settings(raw: dict[str, object]) -> Settings:
+    """A stored config, of this release or an earlier one (a Pocket account whose consumer
+    key sat beside the server)."""
+    options = raw.get("options")
+    fields = dict(options) if isinstance(options, dict) else {}
+    if isinstance(raw.get("consumer_key"), str) and "consumer_key" not in fields:
+        fields["consumer_key"] = raw["consumer_key"]
+    text = {k: v for k, v in raw.items()
+            if k in ("service", "server", "username") and isinstance(v, str)}
+    return Settings(**text, options=options_of(fields))
 
 
 class Config:
@@ -106,8 +130,7 @@ class Config:
             return Settings()
         if not isinstance(raw, dict):
             return Settings()
-        fields = {k: v for k, v in raw.items() if k in Settings._fields}
-        return Settings(**{k: v for k, v in fields.items() if isinstance(v, str)})
+        return _settings(raw)
 
     def stamp(self) -> int:
         """Changes whenever the stored config is written (a login, a logout)."""
@@ -117,17 +140,23 @@ class Config:
             return 0
 
     def load(self) -> Settings:
+        from .services.registry import SERVICES
+
         settings = self._stored()
         server = os.environ.get(SERVER_ENV)
-        key = os.environ.get(CONSUMER_KEY_ENV)
         if server:
             settings = settings._replace(server=check_server(server))
-        if key:
-            settings = settings._replace(consumer_key=key.strip())
+        spec = SERVICES.get(settings.service)
+        given = {f.name: os.environ.get(f.env, "") for f in spec.fields if f.env} if spec else {}
+        given = {name: value for name, value in given.items() if value.strip()}
+        if given:
+            settings = settings._replace(options=options_of({**dict(settings.options), **given}))
         return settings
 
-    def update(self, **changes: str | None) -> Settings:
+    def update(self, **changes: Any) -> Settings:
         """Change stored values (not the environment's) atomically, file mode 0600."""
-        settings = Settings(**{**self._stored()._asdict(), **changes})
-        atomic_write(self.path, json.dumps(settings._asdict(), indent=2).encode(), 0o600)
+        settings = self._stored()._replace(**changes)
+        data = {"service": settings.service, "server": settings.server,
+                "username": settings.username, "options": dict(settings.options)}
+        atomic_write(self.path, json.dumps(data, indent=2).encode(), 0o600)
         return self.load()

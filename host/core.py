@@ -14,10 +14,11 @@ from collections.abc import Callable
 from functools import cached_property
 
 from . import PROTOCOL_VERSION, __version__
-from .config import Config, Settings, check_server
+from .config import Config, Settings, check_server, options_of
 from .errors import CompanionError, InvalidParams
 from .logs import get_logger
 from .records import Record
+from .services.registry import SERVICES, spec_of
 
 TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
 if TYPE_CHECKING:
@@ -26,23 +27,16 @@ if TYPE_CHECKING:
     from .keychain import TokenStore
     from .oauth import Progress
     from .openers import Opener
-    from .service import ReadingService
+    from .services.base import ReadingService, RedirectLogin
     from .store import Item, NewItem, Store
     from .sync import ServiceFactory, Syncer
 
 log = get_logger(__name__)
 
 
-def pocket_service(settings: Settings) -> ReadingService:
-    """The default service: Pocket v3 at the configured server."""
-    from .pocket import PocketClient
-    from .pocket_service import PocketService
-
-    if not settings.consumer_key:
-        raise InvalidParams(
-            "no consumer key is configured: run `pocket-companion login --consumer-key` (it "
-            "asks for the key) or set POCKET_CONSUMER_KEY")
-    return PocketService(PocketClient(settings.server, settings.consumer_key))
+def make_service(settings: Settings) -> ReadingService:
+    """The adapter of the settings' service, at its server, with its login fields."""
+    return spec_of(settings.service).make(settings)
 
 
 class Deps:
@@ -50,7 +44,7 @@ class Deps:
     used (a ``hello`` needs none of them, and a cold start should not load them)."""
 
     def __init__(self, clock: Callable[[], float] = time.time, tokens: TokenStore | None = None,
-                 service_factory: ServiceFactory = pocket_service,
+                 service_factory: ServiceFactory = make_service,
                  opener: Opener | None = None, browser: Opener | None = None) -> None:
         self.clock = clock
         self.service_factory = service_factory
@@ -106,15 +100,22 @@ class Companion:
                       self._service)
 
     def _service(self, settings: Settings) -> ReadingService:
-        """One service (and HTTP session) per server and key, kept for warm reuse."""
-        key = Settings(settings.server, settings.consumer_key)
+        """One service (and HTTP session) per service, server and fields, kept for warm
+        reuse."""
+        key = Settings(settings.service, settings.server, options=settings.options)
         if key not in self._services:
             self._services[key] = self.deps.service_factory(key)
         return self._services[key]
 
     def hello(self) -> dict[str, Any]:
+        """Versions, the account, and its service (the one a login would use when there is
+        no account): its login fields and what it can do."""
+        settings = self.config.load()
+        spec = SERVICES.get(settings.service)
         return {"version": __version__, "protocol": PROTOCOL_VERSION,
-                "account": self.config.load().account}
+                "account": settings.account,
+                "service": spec.describe() if spec else None,
+                "services": sorted(SERVICES)}
 
     def status(self) -> dict[str, Any]:
         settings = self.config.load()
@@ -134,10 +135,11 @@ class Companion:
 
         return progress(self.store)
 
-    def sync_quietly(self, *, retry_now: bool = False) -> CompanionError | None:
+    def sync_quietly(self, *, retry_now: bool = False, pull: bool = False
+                     ) -> CompanionError | None:
         """Sync what is due; a failure is returned (and logged), never raised."""
         try:
-            self.syncer.run(retry_now=retry_now)
+            self.syncer.run(retry_now=retry_now, pull=pull)
         except CompanionError as exc:
             log.info("sync postponed: %s (%s)", exc.code, exc.message)
             return exc
@@ -161,30 +163,52 @@ class Companion:
 
         return self.store.find(clean_url(url))
 
-    def sync(self) -> tuple[int, int]:
-        """Push everything queued now: (changes synced, pages still pending)."""
-        return self.syncer.run(force=True), self.store.pending_count()
+    def sync(self) -> tuple[int, int, int]:
+        """Push everything queued now, then pull the account's changes: (changes synced,
+        pages still pending, the account's items that came)."""
+        synced, pulled = self.syncer.run(force=True, pull=True)
+        return synced, self.store.pending_count(), pulled
 
-    def login(self, *, server: str | None = None, consumer_key: str | None = None,
-              timeout: float = 300.0, cancel: threading.Event | None = None,
-              progress: Progress | None = None, show_in: str = "window") -> dict[str, str]:
+    def _target(self, service: str | None, server: str | None, fields: dict[str, str]
+                ) -> Settings:
+        """The account a login is for: the given service (else the current one), its server
+        (else the current one, or the service's own) and fields (else the stored ones)."""
+        current = self.config.load()
+        spec = spec_of(service or current.service)
+        same = spec.name == current.service
+        unknown = set(fields) - {field.name for field in spec.fields}
+        if unknown:
+            raise InvalidParams(f"a {spec.title} login has no field {sorted(unknown)[0]!r}")
+        base = current.server if same else spec.default_server
+        stored = dict(current.options) if same else {}
+        return Settings(spec.name, check_server(server) if server else base,
+                        options=options_of({**stored, **fields}))
+
+    def login(self, *, service: str | None = None, server: str | None = None,
+              fields: dict[str, str] | None = None, timeout: float = 300.0,
+              cancel: threading.Event | None = None, progress: Progress | None = None,
+              show_in: str = "window") -> dict[str, str]:
+        from typing import cast
+
         from .oauth import run_login
 
         current = self.config.load()
-        target = Settings(check_server(server) if server else current.server,
-                          consumer_key or current.consumer_key)
-        service = self.deps.service_factory(target)
+        target = self._target(service, server, fields or {})
+        if spec_of(target.service).login != "redirect":
+            raise InvalidParams(f"this release cannot log in to {target.service} yet")
+        adapter = cast("RedirectLogin", self.deps.service_factory(target))
         self.deps.tokens.get(target.keychain_name)  # fail now, not after the user approved
         opener = self.deps.browser if show_in == "browser" else self.deps.opener
-        grant = run_login(service, opener, timeout=timeout, cancel=cancel, progress=progress)
-        account = Settings(target.server, target.consumer_key, grant.username)
-        self.deps.tokens.set(account.keychain_name, grant.token)
+        grant = run_login(adapter, opener, timeout=timeout, cancel=cancel, progress=progress)
+        account = target._replace(username=grant.username)
+        self.deps.tokens.set(account.keychain_name, grant.credentials.to_text())
         if current.username and current.keychain_name != account.keychain_name:
             self.deps.tokens.delete(current.keychain_name)
-        self.config.update(server=account.server, consumer_key=account.consumer_key,
-                           username=account.username)
+        self.config.update(service=account.service, server=account.server,
+                           username=account.username, options=account.options)
         self.store.rebind(account.keychain_name)
-        return {"username": grant.username, "server": account.server}
+        return {"username": grant.username, "server": account.server,
+                "service": account.service}
 
     def logout(self) -> None:
         settings = self.config.load()

@@ -162,15 +162,17 @@ class Host:
             return len(self.logins)
 
     def schedule_sync(self, delay: float | None) -> None:
-        """Sync in the background after ``delay`` s (None: when the queue is next due)."""
+        """Sync in the background after ``delay`` s (None: when the queue is next due, or
+        the next pull, whichever comes first)."""
         if self._closing or self.refusal or not self.companion.config.load().username:
             return
         if delay is None:
-            due = self.companion.syncer.outbox.next_due()
-            if due is None:
-                return
-            held, _ = self.companion.syncer.held_for()
-            delay = min(max(due - time.time(), held, 1.0), 900.0)
+            syncer = self.companion.syncer
+            due = syncer.outbox.next_due()
+            pull = syncer.pull_due()
+            held, _ = syncer.held_for()
+            wait = pull if due is None else min(due - time.time(), pull)
+            delay = min(max(wait, held, 1.0), 900.0)
         with self._lock:
             if self._timer is not None:
                 self._timer.cancel()
@@ -185,9 +187,12 @@ class Host:
             self.network.submit(self._sync_then_reschedule, retry_now)
 
     def _sync_then_reschedule(self, retry_now: bool) -> None:
-        if self.companion.store.pending_count():
-            self.companion.sync_quietly(retry_now=retry_now)
-            self.schedule_sync(None)
+        """At a start or after a login (``retry_now``), and when a pull is due: push and
+        pull; else push what waits."""
+        pull = retry_now or not self.companion.syncer.pull_due()
+        if pull or self.companion.store.pending_count():
+            self.companion.sync_quietly(retry_now=retry_now, pull=pull)
+        self.schedule_sync(None)
 
     def close(self) -> None:
         """Finish queued work; a login in progress is cancelled (its window closed)."""

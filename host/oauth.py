@@ -18,7 +18,7 @@ from .errors import CompanionError, LoginCancelled, LoginTimeout
 from .logs import get_logger
 from .loopback import LoopbackServer
 from .openers import LoginTarget
-from .service import Grant, ReadingService
+from .services.base import Grant, RedirectLogin
 
 if TYPE_CHECKING:
     from .openers import LoginPage, Opener
@@ -83,7 +83,7 @@ def _quiet(stage: str, data: dict[str, Any]) -> None:
     return None
 
 
-def run_login(service: ReadingService, opener: Opener, *, timeout: float,
+def run_login(service: RedirectLogin, opener: Opener, *, timeout: float,
               cancel: threading.Event | None = None, progress: Progress | None = None,
               heartbeat: float = HEARTBEAT) -> Grant:
     """Run the whole flow and return the grant; the caller stores the token.

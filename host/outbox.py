@@ -21,7 +21,7 @@ from functools import cache
 from typing import NamedTuple
 
 from .changes import UNDO_SECONDS, expire, held
-from .service import Change, ChangeResult
+from .services.base import Change, ChangeResult
 from .store import ADD, Store
 
 LEASE_SECONDS = 240.0  # a claim holds up to sync.CLAIM_BATCHES batches

@@ -83,6 +83,16 @@ class Params:
             raise InvalidParams(f"'{name}' must be true or false")
         return bool(value)
 
+    def texts(self, name: str, *, max_chars: int = 1000) -> dict[str, str]:
+        """An optional object of short strings (a login form's fields)."""
+        value = self.raw.get(name)
+        if value is None:
+            return {}
+        if not isinstance(value, dict) or len(value) > 20:
+            raise InvalidParams(f"'{name}' must be an object of at most 20 strings")
+        inner = Params(value, value)
+        return {key: text for key in value if (text := inner.text(key, max_chars=max_chars))}
+
     def choice(self, name: str, choices: Collection[str], default: str | None = None) -> str:
         value = self.raw.get(name, default)
         if not isinstance(value, str) or value not in choices:

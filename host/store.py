@@ -211,12 +211,14 @@ class Store:
                              values.items())
 
     def rebind(self, account: str) -> None:
-        """After a login to a different account, queue every live item for it."""
+        """After a login to a different account, queue every live item for it; its list is
+        pulled whole at the next sync."""
         now = self.clock()
         with self.db.write(durable=True) as conn:
             row = conn.execute("SELECT value FROM meta WHERE key = 'account'").fetchone()
             if row is not None and row[0] == account:
                 return
+            conn.execute("DELETE FROM meta WHERE key IN ('pull_cursor', 'last_pull')")
             if row is not None:
                 conn.execute("UPDATE items SET remote_id = NULL")
                 conn.execute("DELETE FROM outbox WHERE op != ? OR item IN "

@@ -12,8 +12,8 @@ import pytest
 from pocket_companion.config import Settings
 from pocket_companion.core import Companion, Deps
 from pocket_companion.keychain import KeyringTokenStore
-from pocket_companion.pocket import PocketClient
-from pocket_companion.pocket_service import PocketService
+from pocket_companion.services.pocket.adapter import PocketService
+from pocket_companion.services.pocket.client import PocketClient
 
 from tests.fakepocket import FakePocket
 from tests.support import runtime, users
@@ -76,8 +76,8 @@ def make_companion(home: Path, fake: FakePocket, memory_keyring: MemoryKeyring
     def make(opener: object | None = None, clock: Callable[[], float] = time.time,
              timeout: tuple[float, float] = (2.0, 5.0)) -> Companion:
         def service(settings: Settings) -> PocketService:
-            assert settings.consumer_key
-            return PocketService(PocketClient(settings.server, settings.consumer_key,
+            assert settings.option("consumer_key")
+            return PocketService(PocketClient(settings.server, settings.option("consumer_key"),
                                               timeout=timeout))
 
         deps = Deps(clock=clock, tokens=KeyringTokenStore(), service_factory=service,
@@ -90,7 +90,7 @@ def make_companion(home: Path, fake: FakePocket, memory_keyring: MemoryKeyring
 @pytest.fixture
 def logged_in(make_companion: Callable[..., Companion], fake: FakePocket) -> Companion:
     companion = make_companion()
-    companion.login(server=fake.base_url, consumer_key=fake.CONSUMER_KEY, timeout=20)
+    companion.login(server=fake.base_url, fields={"consumer_key": fake.CONSUMER_KEY}, timeout=20)
     return companion
 
 

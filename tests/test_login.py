@@ -14,7 +14,7 @@ from pocket_companion import errors
 from pocket_companion.core import Companion
 from pocket_companion.keychain import SERVICE, KeyringTokenStore
 from pocket_companion.openers import LoginTarget
-from pocket_companion.pocket import PocketClient
+from pocket_companion.services.pocket.client import PocketClient
 
 from tests.fakepocket import FakePocket
 from tests.support.browser import BrowserPage, ScriptedBrowser, press
@@ -22,8 +22,8 @@ from tests.support.keyrings import MemoryKeyring
 
 
 def login(c: Companion, fake: FakePocket, timeout: float = 20, **kw: object) -> dict[str, str]:
-    return c.login(server=fake.base_url, consumer_key=fake.CONSUMER_KEY, timeout=timeout,
-                   **kw)  # type: ignore[arg-type]
+    return c.login(server=fake.base_url, fields={"consumer_key": fake.CONSUMER_KEY},
+                   timeout=timeout, **kw)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("redirect_mode", ["302", "js"])
@@ -34,7 +34,7 @@ def test_login_end_to_end(make_companion: Callable[..., Companion], fake: FakePo
     c = make_companion(opener=browser)
     events: list[str] = []
     account = login(c, fake, progress=lambda stage, data: events.append(stage))
-    assert account == {"username": "pocketuser", "server": fake.base_url}
+    assert account == {"username": "pocketuser", "server": fake.base_url, "service": "pocket"}
     assert events == ["authorize"]
     [token] = fake.issued_tokens
     assert memory_keyring.secrets == {(SERVICE, f"pocketuser@{fake.base_url}"): token}
@@ -164,4 +164,4 @@ def test_logout_deletes_the_token(logged_in: Companion, memory_keyring: MemoryKe
 def test_login_over_plain_http_to_a_remote_server_is_refused(
         make_companion: Callable[..., Companion]) -> None:
     with pytest.raises(errors.InvalidParams, match="https"):
-        make_companion().login(server="http://pocket.example.org", consumer_key="1-x")
+        make_companion().login(server="http://pocket.example.org", fields={"consumer_key": "1-x"})

@@ -21,8 +21,8 @@ import pytest
 from pocket_companion import errors
 from pocket_companion.oauth import run_login
 from pocket_companion.openers import LoginTarget
-from pocket_companion.pocket import PocketClient
-from pocket_companion.pocket_service import PocketService
+from pocket_companion.services.pocket.adapter import PocketService
+from pocket_companion.services.pocket.client import PocketClient
 from pocket_companion.window import EmbeddedWindow
 
 from tests.conftest import need
@@ -113,7 +113,8 @@ def test_a_person_approves_in_the_window(display: str, env: dict[str, str],
     host.send({"id": 1, "action": "login", "params": {"timeout": 60}})
     events, reply = events_until_reply(host)
     assert reply == {"id": 1, "ok": True,
-                     "data": {"username": "pocketuser", "server": fake.base_url}}
+                     "data": {"username": "pocketuser", "server": fake.base_url,
+                              "service": "pocket"}}
     [shown] = events
     assert shown["data"]["stage"] == "authorize" and shown["data"]["shown_in"] == "window"
     assert shown["data"]["url"].startswith(f"{fake.base_url}/auth/authorize?")

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import requests
 from pocket_companion import errors
-from pocket_companion.pocket import PocketClient
-from pocket_companion.pocket_service import PocketService
-from pocket_companion.service import Change
+from pocket_companion.services.base import Change, Credentials
+from pocket_companion.services.pocket.adapter import PocketService
+from pocket_companion.services.pocket.client import PocketClient
 
 from tests.fakepocket import FakePocket, Fault
 
@@ -41,7 +41,7 @@ def test_auth_answers_in_json_and_in_form_encoding(fake: FakePocket, session: ty
     c = client(fake, session_factory=session)
     grant = c.authorize(approved_code(fake, c, "someone+tag@example.com"))
     assert grant.username == "someone+tag@example.com"
-    assert grant.token in fake.issued_tokens
+    assert grant.credentials.secret in fake.issued_tokens
 
 
 def test_the_requests_carry_json_and_x_accept(fake: FakePocket) -> None:
@@ -75,8 +75,9 @@ def test_invalid_consumer_key_is_forbidden(fake: FakePocket) -> None:
 
 def test_add_send_get_with_string_numbers_and_empty_list(fake: FakePocket) -> None:
     service = PocketService(client(fake))
-    token = fake.issue_token()
-    assert service.changed_since(token, 0) == []  # the server answers "list": []
+    token = Credentials(fake.issue_token())
+    [empty] = service.pull(token, None)  # the server answers "list": []
+    assert empty.items == [] and empty.cursor
     [result] = service.push(token, [Change("add", "https://example.org/a", "A", ("x",))])
     assert result.ok and result.remote_id and result.remote_id.isdigit()
     batch = [Change("add", "https://example.org/b"),
@@ -86,13 +87,15 @@ def test_add_send_get_with_string_numbers_and_empty_list(fake: FakePocket) -> No
     assert [r.ok for r in results] == [True, True, True]
     item = fake.items()[result.remote_id]
     assert item["status"] == "1" and set(item["tags"]) == {"x", "y"}
-    assert {r.url for r in service.changed_since(token, 0)} == {
-        "https://example.org/a", "https://example.org/b"}
+    pulled = [item for page in service.pull(token, None) for item in page.items]
+    assert {r.url for r in pulled} == {"https://example.org/a", "https://example.org/b"}
+    assert service.find_saved(token, ["https://example.org/b", "https://example.org/c"], 1) == {
+        "https://example.org/b": results[0].remote_id}
 
 
 def test_a_failed_action_does_not_fail_the_batch(fake: FakePocket) -> None:
     service = PocketService(client(fake))
-    results = service.push(fake.issue_token(), [
+    results = service.push(Credentials(fake.issue_token()), [
         Change("add", "https://example.org/ok"), Change("bogus", "", remote_id="1")])
     assert results[0].ok and not results[1].ok and results[1].error
 

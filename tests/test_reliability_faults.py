@@ -47,8 +47,8 @@ class Person:
         self.warnings: Counter[str] = Counter()
 
     def login(self) -> None:
-        self.companion.login(server=self.fake.base_url, consumer_key=self.fake.CONSUMER_KEY,
-                             timeout=20)
+        self.companion.login(server=self.fake.base_url, timeout=20,
+                             fields={"consumer_key": self.fake.CONSUMER_KEY})
 
     def save(self, urls: list[str]) -> None:
         if len(urls) == 1:

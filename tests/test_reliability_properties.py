@@ -35,8 +35,8 @@ from pocket_companion.dispatch import MAX_ID_CHARS, RequestError, parse, run
 from pocket_companion.errors import ERROR_CODES, CompanionError, InvalidRequest, ReplyTooLarge
 from pocket_companion.keychain import KeyringTokenStore
 from pocket_companion.params import Params, parse_tags
-from pocket_companion.pocket import PocketClient
-from pocket_companion.pocket_service import PocketService
+from pocket_companion.services.pocket.adapter import PocketService
+from pocket_companion.services.pocket.client import PocketClient
 from pocket_companion.text import for_terminal, terminal_lines
 
 from tests.fuzz_host import run_fuzz
@@ -201,8 +201,8 @@ def local_companion(home: Path, memory_keyring: MemoryKeyring) -> Companion:
     """A companion whose server refuses connections: nothing can leave the machine."""
 
     def service(settings: Settings) -> PocketService:
-        return PocketService(PocketClient("http://127.0.0.1:9", settings.consumer_key or "k",
-                                          timeout=(1.0, 1.0)))
+        key = settings.option("consumer_key") or "k"
+        return PocketService(PocketClient("http://127.0.0.1:9", key, timeout=(1.0, 1.0)))
 
     return Companion(home, Deps(tokens=KeyringTokenStore(), service_factory=service,
                                 opener=ScriptedBrowser(button=None)))

@@ -247,7 +247,7 @@ def test_tls_certificates_are_always_verified(tmp_path: Path, fake: FakePocket) 
     assert fake.calls == [] and front.handshakes == 0 and front.broken_off >= 6
     env = {**host_env(tmp_path / "plain", fake), "POCKET_BASE_URL": front.url}
     trusted = StrictHost({**env, "REQUESTS_CA_BUNDLE": str(cert)})  # the control
-    assert trusted.request("sync")["data"] == {"synced": 1, "pending": 0}
+    assert trusted.request("sync")["data"] == {"synced": 1, "pending": 0, "pulled": 1}
     assert trusted.finish()[0] == 0
     front.close()
     assert front.handshakes > 0 and fake.add_count("https://example.org/tls") == 1

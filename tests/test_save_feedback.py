@@ -42,7 +42,7 @@ def local(home: Path, clock: Clock) -> Companion:
 def account(make_companion: Callable[..., Companion], fake: FakePocket,
             clock: Clock) -> Companion:
     companion = make_companion(clock=clock)
-    companion.login(server=fake.base_url, consumer_key=fake.CONSUMER_KEY, timeout=20)
+    companion.login(server=fake.base_url, fields={"consumer_key": fake.CONSUMER_KEY}, timeout=20)
     return companion
 
 

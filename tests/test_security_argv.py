@@ -99,7 +99,7 @@ def test_the_consumer_key_can_be_typed_instead_of_given_in_the_arguments(
     assert "can see a consumer key" not in stderr
     assert leaks(seen, [fake.CONSUMER_KEY]) == []
     stored = json.loads((Path(env["POCKET_COMPANION_HOME"]) / "config.json").read_text())
-    assert stored["consumer_key"] == fake.CONSUMER_KEY
+    assert stored["options"]["consumer_key"] == fake.CONSUMER_KEY
 
 
 def test_a_key_in_the_arguments_still_works_with_a_warning(

@@ -54,7 +54,8 @@ def callback_path(target: LoginTarget) -> str:
 
 
 def login(companion: Companion, fake: FakePocket) -> dict[str, str]:
-    return companion.login(server=fake.base_url, consumer_key=fake.CONSUMER_KEY, timeout=20)
+    return companion.login(server=fake.base_url, fields={"consumer_key": fake.CONSUMER_KEY},
+                           timeout=20)
 
 
 def test_another_host_name_cannot_end_the_login(make_companion: Callable[..., Companion],

@@ -13,9 +13,9 @@ from pocket_companion.cli import call
 from pocket_companion.config import Settings
 from pocket_companion.core import Companion, Deps
 from pocket_companion.keychain import KeyringTokenStore
-from pocket_companion.pocket import PocketClient
-from pocket_companion.pocket_service import PocketService
-from pocket_companion.service import Change, ChangeResult
+from pocket_companion.services.base import Change, ChangeResult, Credentials
+from pocket_companion.services.pocket.adapter import PocketService
+from pocket_companion.services.pocket.client import PocketClient
 from pocket_companion.store import NewItem
 from pocket_companion.urls import clean_url
 
@@ -47,8 +47,8 @@ def test_without_an_account_saves_stay_pending_until_login(
     c = make_companion()
     assert save(c, "https://example.org/offline") == ("pending", None)
     assert fake.calls == []
-    c.login(server=fake.base_url, consumer_key=fake.CONSUMER_KEY, timeout=20)
-    assert c.sync() == (1, 0)
+    c.login(server=fake.base_url, fields={"consumer_key": fake.CONSUMER_KEY}, timeout=20)
+    assert c.sync()[:2] == (1, 0)
     assert fake.add_count("https://example.org/offline") == 1
 
 
@@ -67,11 +67,11 @@ class FailingSecondBatch(PocketService):
         super().__init__(client)
         self.fake, self.fault, self.batches = fake, fault, 0
 
-    def push(self, token: str, changes: Sequence[Change]) -> list[ChangeResult]:
+    def push(self, creds: Credentials, changes: Sequence[Change]) -> list[ChangeResult]:
         self.batches += 1
         if self.batches == 2:
             self.fake.inject(self.fault)
-        return super().push(token, changes)
+        return super().push(creds, changes)
 
 
 @pytest.mark.parametrize("fault", [Fault("drop"), Fault("status", status=503),
@@ -79,13 +79,13 @@ class FailingSecondBatch(PocketService):
 def test_a_failing_batch_goes_back_after_the_answers_before_it_are_recorded(
         home: Path, fake: FakePocket, memory_keyring: MemoryKeyring, fault: Fault) -> None:
     def service(settings: Settings) -> PocketService:
-        assert settings.consumer_key
-        client = PocketClient(settings.server, settings.consumer_key, timeout=(1.0, 1.0))
+        assert settings.option("consumer_key")
+        client = PocketClient(settings.server, settings.option("consumer_key"), timeout=(1.0, 1.0))
         return FailingSecondBatch(client, fake, fault)
 
     c = Companion(home, Deps(tokens=KeyringTokenStore(), service_factory=service,
                              opener=ScriptedBrowser()))
-    c.login(server=fake.base_url, consumer_key=fake.CONSUMER_KEY, timeout=20)
+    c.login(server=fake.base_url, fields={"consumer_key": fake.CONSUMER_KEY}, timeout=20)
     outcome = c.save([NewItem(u) for u in urls(95)])
     assert [i.state for i in outcome.items] == ["synced"] * 30 + ["pending"] * 65
     assert outcome.warning and outcome.warning.code == "service_unavailable"
@@ -93,7 +93,7 @@ def test_a_failing_batch_goes_back_after_the_answers_before_it_are_recorded(
         "SELECT attempts, claimed_by IS NULL, sent_at IS NULL FROM outbox ORDER BY seq")]
     sent = fault.kind != "status"  # a 503 was surely not processed
     assert queue == [(1, 1, int(not sent))] * 30 + [(0, 1, 1)] * 35  # the rest untouched
-    assert c.sync() == (65, 0)
+    assert c.sync()[:2] == (65, 0)
     assert all(fake.add_count(u) == 1 for u in urls(95))
 
 
@@ -105,7 +105,7 @@ def test_a_failing_batch_goes_back_after_the_answers_before_it_are_recorded(
 def test_every_item_is_delivered_exactly_once_across_an_outage(
         make_companion: Callable[..., Companion], fake: FakePocket, fault: Fault) -> None:
     c = make_companion(timeout=(1.0, 1.0))
-    c.login(server=fake.base_url, consumer_key=fake.CONSUMER_KEY, timeout=20)
+    c.login(server=fake.base_url, fields={"consumer_key": fake.CONSUMER_KEY}, timeout=20)
     fake.inject(fault, times=1)
     assert save(c, "https://example.org/x") == ("pending", "service_unavailable")
     state, _ = save(c, "https://example.org/y")  # held: stays local, no network call
@@ -128,7 +128,7 @@ def test_rate_limit_holds_syncs_until_the_reset(make_companion: Callable[..., Co
     clock = Clock()
     with FakePocket(user_limit=3) as fake:
         c = make_companion(clock=clock)
-        c.login(server=fake.base_url, consumer_key=fake.CONSUMER_KEY, timeout=20)
+        c.login(server=fake.base_url, fields={"consumer_key": fake.CONSUMER_KEY}, timeout=20)
         assert save(c, "https://example.org/1")[0] == "synced"
         assert save(c, "https://example.org/2")[0] == "synced"
         assert save(c, "https://example.org/3")[0] == "synced"
@@ -152,7 +152,7 @@ def test_modify_keeps_local_and_remote_in_step(make_companion: Callable[..., Com
                                                fake: FakePocket) -> None:
     clock = Clock()
     c = make_companion(clock=clock)
-    c.login(server=fake.base_url, consumer_key=fake.CONSUMER_KEY, timeout=20)
+    c.login(server=fake.base_url, fields={"consumer_key": fake.CONSUMER_KEY}, timeout=20)
     item = c.save([NewItem("https://example.org/m", tags=("a",))]).items[0]
     rid = item.remote_id
     assert rid
@@ -183,7 +183,7 @@ def test_changes_made_offline_follow_the_add(make_companion: Callable[..., Compa
     c.save([NewItem("https://example.org/gone")])
     modify(c, "https://example.org/gone", "delete")
     clock.advance(UNDO_SECONDS)
-    c.login(server=fake.base_url, consumer_key=fake.CONSUMER_KEY, timeout=20)
+    c.login(server=fake.base_url, fields={"consumer_key": fake.CONSUMER_KEY}, timeout=20)
     assert c.sync()[1] == 0
     [remote] = fake.items().values()
     assert remote["given_url"] == "https://example.org/later"
@@ -205,9 +205,9 @@ def test_saving_again_merges_and_re_adds(logged_in: Companion, fake: FakePocket)
 def test_login_to_another_account_sends_everything_to_it(
         make_companion: Callable[..., Companion], fake: FakePocket) -> None:
     c = make_companion()
-    c.login(server=fake.base_url, consumer_key=fake.CONSUMER_KEY, timeout=20)
+    c.login(server=fake.base_url, fields={"consumer_key": fake.CONSUMER_KEY}, timeout=20)
     save(c, "https://example.org/both")
     with FakePocket(username="second") as other:
-        c.login(server=other.base_url, consumer_key=other.CONSUMER_KEY, timeout=20)
+        c.login(server=other.base_url, fields={"consumer_key": other.CONSUMER_KEY}, timeout=20)
         assert c.sync()[0] == 1
         assert other.add_count("https://example.org/both") == 1

@@ -8,12 +8,10 @@ from typing import Any
 
 from .items import (
     STATUS_ARCHIVED,
-    STATUS_DELETED,
     STATUS_UNREAD,
     Item,
     UserItems,
     clean_tag,
-    normalize_url,
     parse_item_id,
     parse_tags,
     parse_time,
@@ -38,7 +36,8 @@ class SendContext:
     items: UserItems
     now: int
     save: Callable[[str, str, list[str], int | None], JsonDict]  # url, title, tags, time
-    url_for: Callable[[str], str | None]
+    url_for: Callable[[str], str | None]  # item_id -> the URL first saved under it
+    id_of: Callable[[str], str | None]  # URL -> item_id it is saved under (merges followed)
 
 
 Handler = Callable[[JsonDict, SendContext, int | None], object]
@@ -86,11 +85,8 @@ def _find(action: JsonDict, ctx: SendContext, include_deleted: bool) -> Item | N
     url = action.get("url")
     if not isinstance(url, str) or not url:
         raise ActionFailed("Missing item_id")
-    normal = normalize_url(url)
-    for item in ctx.items:
-        if item.normal_url == normal and (include_deleted or not item.deleted):
-            return item
-    return None
+    found = ctx.id_of(url)
+    return None if found is None else ctx.items.get(found, include_deleted=include_deleted)
 
 
 def _tags_param(action: JsonDict) -> list[str]:
@@ -141,7 +137,7 @@ def _unfavorite(item: Item, _tags: list[str], _when: int) -> None:
 
 
 def _delete(item: Item, _tags: list[str], _when: int) -> None:
-    item.status, item.favorite, item.time_favorited, item.tags = STATUS_DELETED, False, 0, []
+    item.mark_deleted()
 
 
 def _tags_add(item: Item, tags: list[str], _when: int) -> None:

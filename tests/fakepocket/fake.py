@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 from .faults import Fault, FaultQueue
-from .items import normalize_url, parse_tags
+from .items import Seed, normalize_url, parse_status, parse_tags
 from .model import Call, CallLog, Options, ServerContext
 from .server import PocketHTTPServer
 from .state import PocketState
 
 JsonDict = dict[str, Any]
+SeedEntry = Mapping[str, Any] | Sequence[Any]
 
 
 class FakePocket:
@@ -201,3 +202,60 @@ class FakePocket:
             raise ValueError(f"not an http(s) URL: {url!r}")
         clean = parse_tags(list(tags)) or []
         return self.state.seed(username or self.username, url, title, clean)
+
+    # --- the list changed elsewhere (another device, the server) ---------------------------
+    #
+    # Each change stamps the item's time_updated with the server's now, so a /v3/get with
+    # `since` <= now reports it (deletions as {"item_id", "status": "2"} stubs). `since` is
+    # inclusive: advance() the clock between a sync and a change to make that deterministic.
+
+    @property
+    def now(self) -> int:
+        """The server's current time (unix seconds): what /v3/get answers as `since`."""
+        return self.state.now()
+
+    def advance(self, seconds: float) -> int:
+        """Move the server's clock (injected `clock` or time.time) forward; the new now."""
+        return self.state.advance(seconds)
+
+    def seed_many(self, entries: Iterable[SeedEntry], username: str | None = None) -> list[str]:
+        """Put many items in a list at once (10,000 in about 0.1 s); their item ids in order.
+
+        Each entry is {"url", "title", "tags", "time_added", "status", "favorite"} (only url
+        is required) or a tuple of those in that order: time_added is unix seconds (default:
+        now) and sets the sort_key of sort=newest/oldest; status is "unread" (default) or
+        "archived"; favorite a bool. All entries are checked (ValueError) before any is
+        stored. Not counted by add_count; a URL already in the list is re-added.
+        """
+        seeds = [Seed.of(entry) for entry in entries]
+        return self.state.seed_many(username or self.username, seeds)
+
+    def edit(
+        self, item_id_or_url: str | int, *, status: str | None = None,
+        favorite: bool | None = None, tags: Iterable[str] | None = None,
+        title: str | None = None, username: str | None = None,
+    ) -> str:
+        """Change a live item as another device would; returns its item id.
+
+        status "unread" | "archived"; favorite; tags replaces all tags (cleaned as the API
+        does); title. None leaves a field alone; even an edit changing nothing moves
+        time_updated. KeyError when the item is not in the list (or deleted).
+        """
+        code = None if status is None else parse_status(status)
+        clean = None if tags is None else parse_tags(list(tags))
+        if tags is not None and clean is None:
+            raise ValueError(f"invalid tags: {tags!r}")
+        return self.state.edit(username or self.username, item_id_or_url, status=code,
+                               favorite=favorite, tags=clean, title=title)
+
+    def remove(self, item_id_or_url: str | int, username: str | None = None) -> str:
+        """Delete a live item as another device would; returns its item id (KeyError if none)."""
+        return self.state.remove(username or self.username, item_id_or_url)
+
+    def merge_url(self, url: str, into_url: str) -> str:
+        """The server now resolves `url` to `into_url` (for every user); into_url's item id.
+
+        Adds of `url` hit the item of `into_url`; an item already saved for `url` is folded
+        into it (tags merged) and deleted. See PocketState.merge_url for the exact model.
+        """
+        return self.state.merge_url(url, into_url)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 TAG_MAX = 25
@@ -46,13 +48,19 @@ def digits_of(text: str) -> str:
 
 
 class UrlRegistry:
-    """Global URL -> item_id table shared by all users (item ids are per URL, §1.4)."""
+    """Global URL -> item_id table shared by all users (item ids are per URL, §1.4).
+
+    It is also the server's resolver: `alias` makes one URL resolve to another (a merge, see
+    `PocketState.merge_url`); `resolve` and `lookup` follow such aliases, `id_for` does not.
+    """
 
     def __init__(self) -> None:
         self._ids: dict[str, str] = {}
         self._urls: dict[str, str] = {}
+        self._aliases: dict[str, str] = {}  # normal URL -> the URL it now resolves to
 
     def id_for(self, normal_url: str, given_url: str) -> str:
+        """The item id of exactly this normal URL (allocated on first use; no aliases)."""
         if normal_url in self._ids:
             return self._ids[normal_url]
         item_id = digits_of(normal_url)
@@ -64,6 +72,39 @@ class UrlRegistry:
 
     def url_for(self, item_id: str) -> str | None:
         return self._urls.get(item_id)
+
+    def direct_id(self, normal_url: str) -> str | None:
+        """The id this very normal URL got, if it was ever saved (aliases not followed)."""
+        return self._ids.get(normal_url)
+
+    def _chain(self, normal_url: str) -> list[tuple[str, str | None]]:
+        """[(normal URL, the URL it was reached by)] along the aliases, starting at normal_url."""
+        chain: list[tuple[str, str | None]] = [(normal_url, None)]
+        seen = {normal_url}
+        while normal_url in self._aliases:
+            resolved = self._aliases[normal_url]
+            normal_url = normalize_url(resolved) or normal_url
+            if normal_url in seen:  # alias() refuses cycles; never loop anyway
+                break
+            seen.add(normal_url)
+            chain.append((normal_url, resolved))
+        return chain
+
+    def resolve(self, normal_url: str) -> tuple[str, str | None]:
+        """(normal URL whose item a URL belongs to, the URL it resolves to or None if unmerged)."""
+        return self._chain(normal_url)[-1]
+
+    def lookup(self, url: str) -> str | None:
+        """The item id a URL is saved under (aliases followed); None if never saved."""
+        normal = normalize_url(url)
+        return None if normal is None else self._ids.get(self.resolve(normal)[0])
+
+    def alias(self, normal_url: str, into_url: str) -> None:
+        """From now on `normal_url` resolves to `into_url`; ValueError if that makes a cycle."""
+        into_normal = normalize_url(into_url)
+        if into_normal is None or normal_url in (n for n, _ in self._chain(into_normal)):
+            raise ValueError(f"cannot merge {normal_url!r} into {into_url!r}")
+        self._aliases[normal_url] = into_url
 
 
 def clean_tag(raw: str) -> str:
@@ -134,10 +175,90 @@ class Item:
     time_read: int = 0
     time_favorited: int = 0
     sort_key: tuple[int, int] = (0, 0)
+    resolved_url: str = ""  # "" = the given URL; set when a merge made them differ
 
     @property
     def deleted(self) -> bool:
         return self.status == STATUS_DELETED
+
+    def mark_deleted(self) -> None:
+        """Deleted: a tombstone kept for `since` (rendered as a status-2 stub)."""
+        self.status, self.favorite, self.time_favorited, self.tags = STATUS_DELETED, False, 0, []
+
+
+@dataclass(frozen=True)
+class Seed:
+    """One entry of `FakePocket.seed_many`: an item as it already is in the list."""
+
+    url: str
+    title: str = ""
+    tags: tuple[str, ...] = ()
+    time_added: int | None = None  # None: the server's now
+    status: int = STATUS_UNREAD
+    favorite: bool = False
+
+    @classmethod
+    def of(cls, entry: Mapping[str, Any] | Sequence[Any]) -> Seed:
+        """From {"url", "title", "tags", "time_added", "status", "favorite"} or a tuple of
+        them in that order (missing ones take defaults). ValueError when invalid.
+        """
+        if isinstance(entry, str) or not isinstance(entry, Mapping | Sequence):
+            raise ValueError(f"seed entry must be a dict or a tuple: {entry!r}")
+        names = [f.name for f in dataclasses.fields(cls)]
+        if isinstance(entry, Mapping):
+            raw = dict(entry)
+        elif len(entry) <= len(names):
+            raw = dict(zip(names, entry, strict=False))
+        else:
+            raise ValueError(f"too many fields in seed entry: {entry!r}")
+        unknown = set(raw) - set(names)
+        if unknown or normalize_url(str(raw.get("url", ""))) is None:
+            raise ValueError(f"invalid seed entry: {entry!r}")
+        return cls(
+            url=str(raw["url"]), title=_seed_title(raw.get("title")),
+            tags=tuple(_seed_tags(raw.get("tags"))),
+            time_added=_seed_time(raw.get("time_added")),
+            status=_seed_status(raw.get("status")), favorite=_seed_flag(raw.get("favorite")),
+        )
+
+
+def _seed_tags(raw: object) -> list[str]:
+    tags = parse_tags(list(raw) if isinstance(raw, tuple | set | frozenset) else raw)
+    if tags is None:
+        raise ValueError(f"invalid tags: {raw!r}")
+    return tags
+
+
+def _seed_title(raw: object) -> str:
+    if raw is not None and not isinstance(raw, str):
+        raise ValueError(f"title must be a string: {raw!r}")
+    return raw or ""
+
+
+def _seed_time(raw: object) -> int | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+        raise ValueError(f"time_added must be unix seconds (int): {raw!r}")
+    return raw
+
+
+def _seed_flag(raw: object) -> bool:
+    if raw is not None and not isinstance(raw, bool):
+        raise ValueError(f"favorite must be a bool: {raw!r}")
+    return bool(raw)
+
+
+def parse_status(raw: object) -> int:
+    """"unread" -> 0, "archived" -> 1 (the only states a client can set)."""
+    states = {"unread": STATUS_UNREAD, "archived": STATUS_ARCHIVED}
+    if not isinstance(raw, str) or raw not in states:
+        raise ValueError(f'status must be "unread" or "archived": {raw!r}')
+    return states[raw]
+
+
+def _seed_status(raw: object) -> int:
+    return STATUS_UNREAD if raw is None else parse_status(raw)
 
 
 class UserItems:
@@ -158,13 +279,17 @@ class UserItems:
 
     def save(
         self, item_id: str, given_url: str, normal_url: str, *,
-        title: str, tags: list[str], now: int, when: int | None,
+        title: str, tags: list[str], now: int, when: int | None, resolved_url: str = "",
     ) -> Item:
-        """Add, or re-add (un-archive / un-delete, union tags, move to the top)."""
+        """Add, or re-add (un-archive / un-delete, union tags, move to the top).
+
+        A re-add keeps the given URL (and resolved URL) of the first save.
+        """
         self._seq += 1
         item = self._items.get(item_id)
         if item is None:
-            item = Item(item_id, given_url, normal_url, title=title, time_added=when or now)
+            item = Item(item_id, given_url, normal_url, title=title, time_added=when or now,
+                        resolved_url=resolved_url)
             self._items[item_id] = item
         else:
             item.status, item.time_read = STATUS_UNREAD, 0
@@ -173,6 +298,29 @@ class UserItems:
         item.sort_key = (when or now, self._seq)
         item.time_updated = now
         return item
+
+    def fold(self, old_id: str, into_id: str, resolved_url: str, now: int) -> bool:
+        """Merge the item `old_id` into `into_id`; False when there is no `old_id` item.
+
+        FAKE CHOICE (the real merge rules are unknown): if the list has an `into_id` item
+        it keeps all its fields and gains the old item's tags (its own first); if not, the
+        old item moves to `into_id` unchanged (given URL, title, status, favorite, times,
+        tags, place in the list) with `resolved_url` set. The old item becomes a tombstone;
+        both are stamped `time_updated = now`.
+        """
+        old = self.get(old_id)
+        if old is None:
+            return False
+        into = self.get(into_id)
+        if into is None:
+            into = dataclasses.replace(old, item_id=into_id, tags=list(old.tags),
+                                       resolved_url=resolved_url)
+            self._items[into_id] = into
+        else:
+            into.tags.extend(t for t in old.tags if t not in into.tags)
+        into.time_updated = old.time_updated = now
+        old.mark_deleted()
+        return True
 
     def clear(self) -> None:
         self._items.clear()

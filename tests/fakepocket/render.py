@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .items import Item, digits_of, url_host
+from .items import Item, digits_of, normalize_url, url_host
 
 JsonDict = dict[str, Any]
 NO_DATE = "0000-00-00 00:00:00"
@@ -21,16 +21,18 @@ def _date(ts: int) -> str:
 def add_shape(item: Item, now: int) -> JsonDict:
     """The `item` of a /v3/add answer, and an `add` result of /v3/send.
 
-    The fake resolves instantly: resolved_id == item_id, resolved_url == given_url.
+    The fake resolves instantly: resolved_id == item_id, resolved_url == given_url unless a
+    merge made the item's URL resolve elsewhere (`PocketState.merge_url`).
     Tags are never echoed (§3).
     """
     domain_id = digits_of(url_host(item.given_url))
+    resolved = item.resolved_url or item.given_url
     return {
         "item_id": item.item_id,
         "normal_url": item.normal_url,
         "resolved_id": item.item_id,
         "extended_item_id": item.item_id,
-        "resolved_url": item.given_url,
+        "resolved_url": resolved,
         "domain_id": domain_id,
         "origin_domain_id": domain_id,
         "response_code": "200",
@@ -54,7 +56,7 @@ def add_shape(item: Item, now: int) -> JsonDict:
         "authors": [],
         "images": [],
         "videos": [],
-        "resolved_normal_url": item.normal_url,
+        "resolved_normal_url": normalize_url(resolved) or item.normal_url,
         "given_url": item.given_url,
     }
 
@@ -112,7 +114,7 @@ def get_shape(item: Item, sort_id: int, complete: bool) -> JsonDict:
         "time_favorited": str(item.time_favorited),
         "sort_id": sort_id,
         "resolved_title": item.title,
-        "resolved_url": item.given_url,
+        "resolved_url": item.resolved_url or item.given_url,
         "excerpt": "",
         "is_article": "0",
         "is_index": "0",

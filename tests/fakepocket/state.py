@@ -10,13 +10,23 @@ import json
 import math
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote_plus
 
 from . import errors as e
 from .actions import SendContext, run_actions
-from .items import UrlRegistry, UserItems, normalize_url, parse_tags, parse_time
+from .items import (
+    STATUS_ARCHIVED,
+    Item,
+    Seed,
+    UrlRegistry,
+    UserItems,
+    normalize_url,
+    parse_item_id,
+    parse_tags,
+    parse_time,
+)
 from .query import parse_query, run_query
 from .render import add_shape, get_shape, unsaved_add_shape
 
@@ -107,6 +117,7 @@ class PocketState:
         self.default_user = username
         self.count_cap, self.user_limit, self.key_limit = count_cap, user_limit, key_limit
         self.clock = clock
+        self.skew = 0.0  # seconds added to `clock` by advance(); kept by reset()
         self.users: dict[str, UserItems] = {username: UserItems()}
         self.reset()
 
@@ -126,8 +137,20 @@ class PocketState:
             self._user_windows: dict[str, RateWindow] = {}
             self._key_windows: dict[str, RateWindow] = {}
 
+    def time(self) -> float:
+        """The server's clock: `clock()` plus every advance()."""
+        return self.clock() + self.skew
+
     def now(self) -> int:
-        return int(self.clock())
+        return int(self.time())
+
+    def advance(self, seconds: float) -> int:
+        """Move the server's clock forward (rate windows included); returns the new now()."""
+        if seconds < 0:
+            raise ValueError("the server's clock never goes back")
+        with self.lock:
+            self.skew += seconds
+            return self.now()
 
     def add_user(self, name: str) -> None:
         with self.lock:
@@ -220,7 +243,7 @@ class PocketState:
         key = self._consumer_key(params)
         token = text(params.get("access_token"))
         with self.lock:
-            now = self.clock()
+            now = self.time()
             kwin = self._key_windows.setdefault(key, RateWindow(self.key_limit))
             grant = self.grants.get(token)
             if grant is None or grant.revoked or grant.consumer_key != key:
@@ -237,6 +260,18 @@ class PocketState:
                 raise e.NO_PERMISSION.error(headers)
             return grant.username, headers
 
+    def _store(
+        self, username: str, url: str, normal: str, title: str, tags: list[str],
+        when: int | None, now: int,
+    ) -> Item:
+        """Save a valid URL; a merged URL lands on the item of the URL it resolves to."""
+        target, resolved = self.registry.resolve(normal)
+        item_id = self.registry.id_for(target, resolved or url)
+        return self.users[username].save(
+            item_id, url, normal, title=title, tags=tags, now=now, when=when,
+            resolved_url=resolved or "",
+        )
+
     def _save(
         self, username: str, url: str, title: str, tags: list[str], when: int | None,
         count: bool = True,
@@ -245,10 +280,7 @@ class PocketState:
         if normal is None:
             return unsaved_add_shape(url)  # quirk §6.13: answered, but NOT saved
         now = self.now()
-        item = self.users[username].save(
-            self.registry.id_for(normal, url), url, normal,
-            title=title, tags=tags, now=now, when=when,
-        )
+        item = self._store(username, url, normal, title, tags, when, now)
         if count:
             self.add_counts[normal] = self.add_counts.get(normal, 0) + 1
         return add_shape(item, now)
@@ -257,6 +289,110 @@ class PocketState:
         with self.lock:
             self.add_user(username)
             return str(self._save(username, url, title, tags, None, count=False)["item_id"])
+
+    # --- changes made elsewhere (another device, the server's resolver) ---------------------
+
+    def seed_many(self, username: str, seeds: Iterable[Seed]) -> list[str]:
+        """Bulk seed under one lock, without rendering; returns the item ids in order.
+
+        Like `seed` (a re-add for a URL already there), then the entry's status and favorite
+        are set. FAKE CHOICE: time_read / time_favorited are the entry's time_added.
+        """
+        with self.lock:
+            self.add_user(username)
+            now = self.now()
+            ids: list[str] = []
+            for seed in seeds:
+                normal = normalize_url(seed.url)
+                if normal is None:
+                    raise ValueError(f"not an http(s) URL: {seed.url!r}")
+                item = self._store(username, seed.url, normal, seed.title, list(seed.tags),
+                                   seed.time_added, now)
+                archived = seed.status == STATUS_ARCHIVED
+                item.status, item.time_read = seed.status, item.time_added if archived else 0
+                item.favorite = seed.favorite
+                item.time_favorited = item.time_added if seed.favorite else 0
+                ids.append(item.item_id)
+            return ids
+
+    def _item_id(self, username: str, ref: str | int) -> str:
+        """The id of a live item of `username` named by item_id or URL; KeyError if none."""
+        try:
+            item_id = parse_item_id(ref)
+        except ValueError:
+            item_id = None if isinstance(ref, int) else self.registry.lookup(ref)
+        if item_id is None or self.users[username].get(item_id) is None:
+            raise KeyError(f"no item {ref!r} in the list of {username!r}")
+        return item_id
+
+    def _act(self, username: str, actions: list[object]) -> None:
+        """Run /v3/send actions as another client of `username` would, now."""
+        ctx = SendContext(self.users[username], self.now(), self._saver(username),
+                          self.registry.url_for, self.registry.lookup)
+        results, errors = run_actions(actions, ctx)
+        if not all(r is True for r in results):
+            raise RuntimeError(f"fake edit failed: {errors}")
+
+    def edit(
+        self, username: str, ref: str | int, *, status: int | None, favorite: bool | None,
+        tags: list[str] | None, title: str | None,
+    ) -> str:
+        """Change an item through the same /v3/send actions another client would send."""
+        with self.lock:
+            item_id = self._item_id(username, ref)
+            actions: list[object] = []
+            if status is not None:
+                actions.append("archive" if status == STATUS_ARCHIVED else "readd")
+            if favorite is not None:
+                actions.append("favorite" if favorite else "unfavorite")
+            if tags is not None:
+                actions.append("tags_replace")
+            self._act(username, [{"action": a, "item_id": item_id, "tags": tags or []}
+                                 for a in actions])
+            item = self.users[username].get(item_id)
+            assert item is not None
+            if title is not None:
+                item.title = title  # FAKE CHOICE: v3 has no title edit; the web app had one
+            item.time_updated = self.now()  # even a no-op edit is a change since `since`
+            return item_id
+
+    def remove(self, username: str, ref: str | int) -> str:
+        """Delete an item as another client would (a status-2 stub for `since` readers)."""
+        with self.lock:
+            item_id = self._item_id(username, ref)
+            self._act(username, [{"action": "delete", "item_id": item_id}])
+            return item_id
+
+    def merge_url(self, url: str, into_url: str) -> str:
+        """From now on the server resolves `url` to `into_url`; returns into_url's item id.
+
+        FAKE CHOICE, a simple model of Pocket's resolver (the real rules are unknown):
+        * an add of `url` (or a send action naming it) acts on the item of `into_url`: same
+          item_id; an existing item keeps its given_url (that of its first save); a new one
+          gets given_url = `url` and resolved_url = `into_url`;
+        * an item a user already has for `url` itself is folded into the item of `into_url`
+          (`UserItems.fold`: tags merged), and deleted: a status-2 stub for `since` readers;
+        * merges chain (a -> b, then b -> c sends a to c); one making a cycle is a ValueError;
+        * applies to every user (item ids are global per URL).
+        """
+        normal, into_normal = normalize_url(url), normalize_url(into_url)
+        if normal is None or into_normal is None:
+            raise ValueError(f"not http(s) URLs: {url!r}, {into_url!r}")
+        with self.lock:
+            self.registry.alias(normal, into_url)
+            target, resolved = self.registry.resolve(normal)
+            into_id = self.registry.id_for(target, resolved or into_url)
+            old_id, now = self.registry.direct_id(normal), self.now()
+            if old_id is not None and old_id != into_id:
+                for items in self.users.values():
+                    items.fold(old_id, into_id, resolved or into_url, now)
+            return into_id
+
+    def _saver(self, username: str) -> Callable[[str, str, list[str], int | None], JsonDict]:
+        def save(url: str, title: str, tags: list[str], when: int | None) -> JsonDict:
+            return self._save(username, url, title, tags, when)
+
+        return save
 
     def add(self, username: str, params: Mapping[str, object]) -> JsonDict:
         url = text(params.get("url")).strip()
@@ -274,10 +410,8 @@ class PocketState:
     def send(self, username: str, params: Mapping[str, object]) -> JsonDict:
         actions = parse_actions(params.get("actions"))
         with self.lock:
-            def save(url: str, title: str, tags: list[str], when: int | None) -> JsonDict:
-                return self._save(username, url, title, tags, when)
-
-            ctx = SendContext(self.users[username], self.now(), save, self.registry.url_for)
+            ctx = SendContext(self.users[username], self.now(), self._saver(username),
+                              self.registry.url_for, self.registry.lookup)
             results, errors = run_actions(actions, ctx)
         return {"action_results": results, "action_errors": errors, "status": 1}
 

@@ -60,8 +60,8 @@ def connect_account(env: dict[str, str], fake: FakePocket, server: str | None = 
     home = Path(env["POCKET_COMPANION_HOME"])
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
     token = fake.issue_token()
-    settings = Config(home).update(server=server or fake.base_url,
-                                   consumer_key=fake.CONSUMER_KEY, username=fake.username)
+    settings = Config(home).update(server=server or fake.base_url, username=fake.username,
+                                   options=(("consumer_key", fake.CONSUMER_KEY),))
     keyring_file = Path(env["TEST_KEYRING_FILE"])
     entries = json.loads(keyring_file.read_text()) if keyring_file.exists() else {}
     entries[f"{SERVICE}/{settings.username}@{server or fake.base_url}"] = token

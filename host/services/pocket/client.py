@@ -1,4 +1,4 @@
-"""Pocket v3 over HTTP: the raw client and the :class:`ReadingService` adapter.
+"""Pocket v3 over HTTP: the raw client, one method per endpoint (the adapter is :mod:`.adapter`).
 
 Written from the protocol notes: JSON request bodies with ``X-Accept:
 application/json``, auth answers that may still come form-encoded, numbers as
@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from . import __version__
-from .errors import (
+from ... import __version__
+from ...errors import (
     Forbidden,
     LoginExpired,
     LoginRejected,
@@ -27,8 +27,8 @@ from .errors import (
     ServiceError,
     ServiceUnavailable,
 )
-from .logs import register_secret
-from .service import Grant
+from ...logs import register_secret
+from ..base import Credentials, Grant
 
 if TYPE_CHECKING:
     import requests
@@ -206,7 +206,7 @@ class PocketClient:
         if not isinstance(token, str) or not token or not isinstance(username, str):
             raise ServiceUnavailable("the server's login reply has no access token", sent=True)
         register_secret(token)
-        return Grant(username=username, token=token)
+        return Grant(username, Credentials(token))
 
     def add(self, token: str, url: str, title: str, tags: Sequence[str]) -> dict[str, Any]:
         payload: dict[str, Any] = {"access_token": token, "url": url}
@@ -227,7 +227,9 @@ class PocketClient:
             errors = [None] * len(actions)
         return list(zip(results, errors, strict=True))
 
-    def get(self, token: str, **params: Any) -> dict[str, Any]:
-        """Items by item id; the empty list may come as ``[]``."""
-        listed = self._json(self._post("/v3/get", {"access_token": token, **params})).get("list")
-        return listed if isinstance(listed, dict) else {}
+    def get(self, token: str, **params: Any) -> tuple[dict[str, Any], int | None]:
+        """Items by item id (the empty list may come as ``[]``) and the reply's ``since``."""
+        data = self._json(self._post("/v3/get", {"access_token": token, **params}))
+        listed, since = data.get("list"), data.get("since")
+        return (listed if isinstance(listed, dict) else {},
+                int(since) if isinstance(since, int | float) and since > 0 else None)

@@ -1,0 +1,46 @@
+"""What the program knows of a service before it talks to it: its name, the login it needs,
+the fields a login form asks for and what it can do. ``hello`` reports it, so this module
+and the services' ``spec`` modules load at start-up: no :mod:`typing`, no HTTP stack."""
+
+from __future__ import annotations
+
+from ..records import Record
+
+TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ..config import Settings
+    from .base import ReadingService
+
+CAPABILITIES = frozenset({"archive", "favorite", "tags", "delete"})
+
+
+class Field(Record):
+    """A value a login form asks for, besides the server."""
+
+    name: str
+    label: str
+    hint: str = ""
+    env: str | None = None  # an environment variable that overrides the stored value
+
+    def to_dict(self) -> dict[str, str]:
+        return {"name": self.name, "label": self.label, "hint": self.hint}
+
+
+class ServiceSpec(Record):
+    name: str  # as settings, the protocol and the CLI say it
+    title: str  # as people read it
+    login: str  # "redirect"; later "device_code", "form", "token"
+    fields: tuple[Field, ...]
+    capabilities: frozenset[str]  # of CAPABILITIES
+    re_add_merges: bool  # an add sent twice leaves one item (else find_saved is a must)
+    default_server: str
+    make: Callable[[Settings], ReadingService]  # loads the adapter and its HTTP stack
+
+    def describe(self) -> dict[str, object]:
+        """The spec as ``hello`` and the extension see it."""
+        return {"name": self.name, "title": self.title, "login": self.login,
+                "fields": [field.to_dict() for field in self.fields],
+                "capabilities": sorted(self.capabilities),
+                "default_server": self.default_server}
