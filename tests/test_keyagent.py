@@ -107,8 +107,8 @@ def test_a_stale_socket_is_replaced_and_racing_agents_end_as_one(cache: TokenCac
     Path(cache.path).parent.mkdir(mode=0o700)
     with socket.socket(socket.AF_UNIX) as dead:
         dead.bind(cache.path)  # an agent that died without cleaning up
-    threads = [threading.Thread(target=cache._start, args=({f"{n}@server": f"token-{n}"},))
-               for n in range(3)]
+    threads = [threading.Thread(target=cache.put, args=(f"{n}@server", f"token-{n}"))
+               for n in range(3)]  # no agent answers: each starts one
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -50,6 +50,9 @@ def test_the_requests_carry_json_and_x_accept(fake: FakePocket) -> None:
     c.add(token, "https://example.org/", "T", ["a"])
     call = fake.calls[-1]
     assert call.path == "/v3/add" and call.params["consumer_key"] == fake.CONSUMER_KEY
+    assert call.headers["X-Accept"] == "application/json"
+    assert call.headers["Content-Type"].startswith("application/json")
+    assert call.headers["User-Agent"].startswith("pocket-companion/")
 
 
 @pytest.mark.parametrize("code, error", [("158", errors.LoginRejected),
@@ -146,10 +149,3 @@ def test_refused_connection_was_not_sent() -> None:
     with pytest.raises(errors.ServiceUnavailable) as caught:
         PocketClient(f"http://127.0.0.1:{port}", "1-x").add("t", "https://example.org/", "", [])
     assert caught.value.sent is False
-
-
-def test_tls_verification_is_never_disabled(fake: FakePocket) -> None:
-    c = client(fake)
-    c.add(fake.issue_token(), "https://example.org/", "", [])
-    assert c._session is not None
-    assert c._session.verify is True or isinstance(c._session.verify, str)  # a CA bundle path

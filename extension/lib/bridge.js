@@ -1,7 +1,8 @@
 /**
  * The way to the host for the extension's pages (the panel, the reading list
  * and the set-up page): they send runtime messages to the background, which owns
- * the one native port. Only the extension's own pages are answered, and only for
+ * the one native port. Each reply to a page's request has `about`: the last `hello`
+ * (versions, and `service`: the account's service, its login fields and capabilities). Only the extension's own pages are answered, and only for
  * the actions those pages need. A login outlives the panel (which closes when the
  * login window takes the focus): its state is kept here and broadcast to any
  * open page; its outcome is told once. What the pages learn about the account
@@ -103,7 +104,8 @@ export class PanelBridge {
     try {
       const hello = await this.host.request("hello", {}, { retryNow: true });
       this.host.account = hello.account ?? null;
-      return { ok: true, data: { account: this.host.account }, about: this.host.about };
+      return { ok: true, data: { account: this.host.account, service: hello.service ?? null },
+        about: this.host.about };
     } catch (error) {
       return { ok: false, error: plain(error), about: this.host.about };
     }

@@ -32,7 +32,8 @@ const TEXTS = {
   invalid_url: ["Only web pages (http and https addresses) can be saved.", null],
   not_found: ["This page is no longer in your reading list.", null],
   not_authenticated: ["Your account is not connected any more.", "Log in again from the panel."],
-  forbidden: ["The server refused this app or account.", "Check the server and consumer key, then log in again."],
+  forbidden: ["The server refused this app or account.",
+    "Check the server and the other fields of the login form, then log in again."],
   rate_limited: ["The server is busy (rate limit). Your pages are kept and sent later.", null],
   service_unavailable: ["The server cannot be reached right now. Your pages are kept and sent later.", null],
   login_rejected: ["The app was not approved, so you are not logged in.", null],
@@ -59,10 +60,19 @@ export class HostError extends Error {
   }
 }
 
-// The host's words when a login has no consumer key (host/core.py), and what to do in our forms
-const NO_KEY = /no consumer key/i;
-const NO_KEY_TEXT = ["This server needs an app consumer key.", "Type it in the Consumer key " +
-  "field (under “Server and consumer key”), then press Log in."];
+// The host's words when a login lacks one of its service's fields ("the Pocket login needs a
+// consumer key: give it in the login form (or …)"); the rest names the command line's ways
+const NEEDS_FIELD = /\bthe (.+?) login needs (an?) ([^:.]+)/i;
+
+/** A login that lacks a field, in our forms' words: type it in the field of that name. */
+function missingText(message) {
+  const [, title, article, label] = NEEDS_FIELD.exec(message ?? "") ?? [];
+  if (!label) return null;
+  const name = label.trim();
+  return { message: `The ${title} login needs ${article} ${name}.`,
+    fix: `Type it in the ${name[0].toUpperCase()}${name.slice(1)} field of this form, then ` +
+      "press Log in." };
+}
 
 // Problems that are fixed outside the browser or pass by themselves: trying again can help.
 const RETRY_HELPS = new Set(["host_missing", "host_forbidden", "forbidden_caller", "host_failed",
@@ -71,10 +81,8 @@ const RETRY_HELPS = new Set(["host_missing", "host_forbidden", "forbidden_caller
 
 /** The user's view of an error: a clear sentence and, if any, what to do. */
 export function describe(error) {
-  if (error?.code === "invalid_params" && NO_KEY.test(error.message ?? "")) {
-    const [message, fix] = NO_KEY_TEXT;
-    return { message, fix };
-  }
+  const missing = error?.code === "invalid_params" ? missingText(error.message) : null;
+  if (missing) return missing;
   const [text, fix] = TEXTS[error?.code] ?? [null, null];
   return { message: text ?? error?.message ?? String(error), fix };
 }

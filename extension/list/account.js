@@ -5,6 +5,8 @@
  * `login-changed` messages, as in the panel.
  */
 
+import { cameIn, focusMissing, loginParams, missingField, showLoginFields }
+  from "../lib/service.js";
 import { setText } from "../lib/text.js";
 import { pages } from "./format.js";
 import { errorLine } from "./notices.js";
@@ -27,26 +29,33 @@ export function waitingReason(status) {
   return status.last_error ? `Last problem: ${status.last_error}` : "";
 }
 
+/** A sync's outcome: "Synced 3 pages; 12 pages came from your Pocket account." */
+export function syncedLine({ synced, pending, pulled }, service) {
+  return [`Synced ${pages(synced)}`, cameIn(pulled, service),
+    pending ? `${pages(pending)} still waiting` : ""].filter(Boolean).join("; ") + ".";
+}
+
 export class Account {
-  constructor({ client, runtime, notices, onStatus }) {
+  constructor({ client, runtime, notices, onStatus, onPulled = () => {} }) {
     this.client = client;
     this.runtime = runtime;
     this.notices = notices;
     this.onStatus = onStatus; // called with each status read
+    this.onPulled = onPulled; // called after a sync that brought pages from the account
     this.waiting = false;
     this.timer = null;
   }
 
   wire() {
-    $("sync").addEventListener("click", () => this.act("sync", (data) =>
-      data.pending ? `Synced ${pages(data.synced)}; ${pages(data.pending)} still waiting.`
-        : `Synced ${pages(data.synced)}.`));
+    $("sync").addEventListener("click", () => this.act("sync", (data) => {
+      if (data.pulled) this.onPulled();
+      return syncedLine(data, this.client.about?.service);
+    }));
     $("logout").addEventListener("click", () =>
       this.act("logout", () => "Logged out. Your pages stay on this computer."));
     $("login-form").addEventListener("submit", (event) => {
       event.preventDefault();
-      const params = Object.fromEntries([["server", $("server").value.trim()],
-        ["consumer_key", $("consumer-key").value.trim()]].filter(([, value]) => value));
+      const params = loginParams($("login-form"));
       this.showLogin({ state: "waiting" });
       this.runtime.sendMessage({ kind: "login", params }).catch(() => {
         // the outcome arrives as a login-changed message
@@ -113,7 +122,9 @@ export class Account {
     $("sync").hidden = !(account && pending);
     $("logout").hidden = !account;
     $("login-form").hidden = Boolean(account) || this.waiting;
-    $("server").placeholder = status.server ?? "";
+    const service = this.client.about?.service;
+    $("server").placeholder = status.server ?? service?.default_server ?? "";
+    showLoginFields($("login-form"), service);
     this.showVersions();
   }
 
@@ -137,6 +148,12 @@ export class Account {
     const message = { done: login.account && `Logged in as ${login.account.username}.`,
       failed: login.error && errorLine(login.error) };
     setText($("login-message"), message[login.state] ?? "");
-    if (!this.waiting && refresh) this.refresh();
+    if (!this.waiting && refresh) this.refresh().then(() => this.focusMissing(login));
+  }
+
+  /** A login that lacked a field: the form opens on that field, ready to type. */
+  focusMissing(login) {
+    if (login.state !== "failed" || $("login-form").hidden) return;
+    focusMissing($("login-form"), missingField(login.error?.message, this.client.about?.service));
   }
 }

@@ -17,7 +17,8 @@ export class PageError extends Error {
 export class Client {
   constructor(runtime) {
     this.runtime = runtime;
-    this.about = null; // the host's and the extension's versions, from the last reply
+    this.about = null; // the versions and the account's service (hello's), from the last reply
+    this.onAbout = null; // called with each reply's `about`
   }
 
   async send(message) {
@@ -29,7 +30,10 @@ export class Client {
         message: "The extension's background is not answering.",
         fix: "Reload this page; if that does not help, restart the browser." });
     }
-    if (reply?.about) this.about = reply.about;
+    if (reply?.about) {
+      this.about = reply.about;
+      this.onAbout?.(reply.about);
+    }
     if (!reply?.ok) throw new PageError(reply?.error ?? { message: "No answer from the extension." });
     return reply.data;
   }

@@ -22,8 +22,9 @@ export function openHelp() {
 }
 
 export function fillHelp() {
-  $("help-keys").replaceChildren(...helpRows().map(([keys, text]) => {
+  $("help-keys").replaceChildren(...helpRows().map(([keys, text, needs]) => {
     const row = document.createElement("tr");
+    if (needs) row.dataset.needs = needs; // hidden when the service cannot do it
     const what = document.createElement("td");
     what.textContent = text;
     row.append(keyCell(keys), what);

@@ -5,6 +5,7 @@
  * buttons, the selection bar, the keys and the account.
  */
 
+import { lacking, showCapabilities } from "../lib/service.js";
 import { Account } from "./account.js";
 import { Changes } from "./actions.js";
 import { Client } from "./client.js";
@@ -27,9 +28,10 @@ const $ = (id) => document.getElementById(id);
 const TYPING_MS = 150; // search as you type, once the typing pauses
 const SLOW_MS = 400; // a search slower than this says so
 const AHEAD_PX = 1200; // load the next page this far before the end comes into view
-const TAG_CHANGES = new Set(["tags_add", "tags_remove", "delete", "restore", "import"]);
+const TAG_CHANGES = new Set(["tags_add", "tags_remove", "delete", "restore", "import", "sync"]);
 
 const client = new Client(ext.runtime);
+client.onAbout = (about) => showCapabilities(document.documentElement, about.service);
 const selection = new Selection();
 const results = new Results($("results"), selection);
 const pager = new Pager((action, params) => client.ask(action, params));
@@ -42,7 +44,8 @@ let typingTimer = null;
 
 const tagFilter = new TagFilter({ client, onChoose: (tag) => change({ tag }) });
 const tagEditor = new TagEditor();
-const account = new Account({ client, runtime: ext.runtime, notices, onStatus: showSynced });
+const account = new Account({ client, runtime: ext.runtime, notices, onStatus: showSynced,
+  onPulled: () => afterChange("sync", { reload: true }) });
 const files = new Files({ client, notices, afterImport: () => afterChange("import", { reload: true }) });
 const changes = new Changes({ client, results, selection, pager, notices, undo,
   query: () => query, afterChange });
@@ -261,7 +264,8 @@ const COMMANDS = {
 function wireKeys() {
   document.addEventListener("keydown", (event) => {
     if (document.querySelector("dialog[open]")) return;
-    const command = commandFor(event, { inList: $("results").contains(event.target) });
+    const command = commandFor(event, { inList: $("results").contains(event.target),
+      lacks: lacking(client.about?.service) });
     if (!command) return;
     event.preventDefault();
     COMMANDS[command]();

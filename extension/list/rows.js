@@ -30,7 +30,7 @@ function marks(item) {
   if (item.favorite) found.push(badge("favorite", "★ Favourite"));
   if (item.state === "pending") {
     found.push(badge("pending", "Waiting to sync",
-      "Kept on this computer; it is sent to your Pocket account at the next sync."));
+      "Kept on this computer; it is sent to your account at the next sync."));
   }
   return found;
 }
@@ -46,7 +46,8 @@ function meta(item, id, now) {
 }
 
 function tagList(item) {
-  const list = element("ul", { className: "chips", attributes: { "aria-label": "Tags" } });
+  const list = element("ul", { className: "chips",
+    attributes: { "aria-label": "Tags", "data-needs": "tags" } });
   for (const tag of item.tags) {
     const entry = element("li");
     entry.append(element("button", { className: "chip", text: tag, attributes: {
@@ -56,9 +57,10 @@ function tagList(item) {
   return list;
 }
 
+/** A row's button; hidden when the account's service cannot do its action (its name). */
 function button(action, text, id, extra = {}) {
   return element("button", { text, className: extra.className, attributes: {
-    type: "button", "data-action": action, "aria-describedby": `${id}-title`,
+    type: "button", "data-action": action, "data-needs": action, "aria-describedby": `${id}-title`,
     ...(extra.attributes ?? {}) } });
 }
 

@@ -8,11 +8,12 @@
  */
 
 import { waitingReason } from "../list/account.js";
+import { cameIn, focusMissing, loginParams, missingField, neededLabel, showLoginFields }
+  from "../lib/service.js";
 import { setText } from "../lib/text.js";
 import { count } from "../lib/words.js";
 
 const $ = (id) => document.getElementById(id);
-const NO_KEY = /consumer key/i;
 
 /** "1 page waits…", "3 pages wait…": the waiting pages in a sentence. */
 export function pendingLine(pending, account) {
@@ -44,7 +45,16 @@ export class AccountPanel {
     this.problem = problem;
     this.changed = changed;
     this.status = null;
+    this.service = null; // the account's service (or a login's), from hello
+    this.missing = null; // why a login failed for want of a field, until that field is focused
     this.loggingIn = false;
+  }
+
+  /** A sync's outcome: what was sent, what came from the account, what still waits. */
+  synced({ synced, pending, pulled }) {
+    const came = cameIn(pulled, this.service);
+    return `Synced: ${count(synced, "change")} sent${came ? `, ${came}` : ""}.` +
+      (pending ? ` ${pendingLine(pending, true)}` : "");
   }
 
   /** Read the status; resolves with the account (null: none), or undefined if unknown. */
@@ -56,6 +66,7 @@ export class AccountPanel {
       return undefined;
     }
     this.status = reply.data;
+    this.service = reply.about?.service ?? this.service;
     this.render(reply.data);
     return reply.data.account;
   }
@@ -71,7 +82,15 @@ export class AccountPanel {
     $("logout").hidden = !account || confirming;
     if (!account) $("logout-confirm").hidden = true;
     $("login-form").hidden = Boolean(account) || this.loggingIn;
-    $("server").placeholder = server;
+    $("server").placeholder = server ?? this.service?.default_server ?? "";
+    showLoginFields($("login-form"), this.service);
+    this.focusMissing();
+  }
+
+  /** The field a failed login lacked: the form opens on it, ready to type (once shown). */
+  focusMissing() {
+    if (!this.missing || $("login-form").hidden) return;
+    if (focusMissing($("login-form"), missingField(this.missing, this.service))) this.missing = null;
   }
 
   /** A message of the account part: an outcome, or an error (in the error colour). */
@@ -88,9 +107,7 @@ export class AccountPanel {
   }
 
   wire() {
-    $("sync").addEventListener("click", () => this.act("sync", ({ synced, pending }) =>
-      `Sync done: ${count(synced, "change")} sent.` +
-      (pending ? ` ${pendingLine(pending, true)}` : "")));
+    $("sync").addEventListener("click", () => this.act("sync", (data) => this.synced(data)));
     $("logout").addEventListener("click", () => this.confirmLogout(true));
     $("logout-no").addEventListener("click", () => this.confirmLogout(false));
     $("logout-yes").addEventListener("click", () => {
@@ -99,10 +116,11 @@ export class AccountPanel {
     });
     $("login-form").addEventListener("submit", (event) => {
       event.preventDefault();
-      const params = { server: $("server").value.trim(), consumer_key: $("consumer-key").value.trim() };
+      const params = loginParams($("login-form"));
+      this.missing = null;
       this.say("");
       this.showLogin({ state: "waiting" });
-      this.ask({ kind: "login", params: Object.fromEntries(Object.entries(params).filter(([, v]) => v)) });
+      this.ask({ kind: "login", params });
     });
     $("login-cancel").addEventListener("click", () => this.host("login_cancel"));
   }
@@ -139,9 +157,7 @@ export class AccountPanel {
   loginFailed(error) {
     this.say(errorLine(error), { error: true });
     $("login-form").hidden = false; // still not logged in: the form again
-    if (NO_KEY.test(error.message)) { // the form's own field: open it, ready to type
-      $("login-details").open = true;
-      $("consumer-key").focus();
-    }
+    this.missing = neededLabel(error.message) ? error.message : null;
+    this.focusMissing();
   }
 }

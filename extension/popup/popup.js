@@ -8,6 +8,7 @@
  */
 
 import { canRetry } from "../lib/errors.js";
+import { showCapabilities } from "../lib/service.js";
 import { openShortcutSettings, saveShortcut } from "../lib/shortcuts.js";
 import { setText } from "../lib/text.js";
 import { isWebPage } from "../lib/web.js";
@@ -50,6 +51,7 @@ function showProblem(error) {
 
 function showAbout(about) {
   if (!about) return;
+  showCapabilities(document.documentElement, about.service);
   const line = `Extension ${about.extensionVersion} · program ${about.version}`;
   setText($("versions"), about.warning ? `⚠ ${about.warning} ${line}` : line);
 }

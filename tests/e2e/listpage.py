@@ -317,9 +317,34 @@ def a_change_reaches_the_server_once(d: ListDriver, fake: FakePocket) -> None:
     assert len(sent_actions(fake, "archive", item_id)) == before + 1
 
 
+# Which controls of each capability are on screen in the reading list.
+CONTROLS = """(() => Object.fromEntries(['archive', 'favorite', 'tags', 'delete'].map((name) => [
+  name, [...document.querySelectorAll(`[data-needs="${name}"]`)]
+    .filter((e) => e.getClientRects().length).length])))()"""
+
+
+def controls_follow_the_service(d: ListDriver) -> None:
+    """Pocket can do everything: every control shows. A service that lacks favourites
+    (as ``hello`` would say, set here on the page's root) shows no favourite control."""
+    settled(d, "the rows", lambda s: len(s["rows"]) > 0)
+    wait_until(lambda: d.eval("document.documentElement.dataset.lacks") == "",
+               "the service's capabilities from hello")
+    shown = d.eval(CONTROLS)
+    assert all(shown.values()), shown
+    try:
+        d.eval("document.documentElement.dataset.lacks = 'favorite'")
+        shown = d.eval(CONTROLS)
+        assert shown["favorite"] == 0 and shown["archive"] and shown["delete"], shown
+    finally:
+        d.eval("document.documentElement.dataset.lacks = ''")
+
+
 def log_in_from_the_page(d: ListDriver) -> None:
     settled(d, "the log-in button", lambda s: True)
     wait_until(lambda: d.eval("!document.getElementById('login-form').hidden"), "the login form")
+    assert d.eval("document.querySelector('#login-form summary').textContent") \
+        == "Server and consumer key", "the form names the service's fields"
+    assert d.eval("document.getElementById('consumer-key') !== null")
     d.click("#login")
     account = "document.getElementById('account-text').textContent"
     wait_until(lambda: "Connected as" in d.eval(account), "the account connected", timeout=60)

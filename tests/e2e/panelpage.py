@@ -399,8 +399,13 @@ def consumer_key_then_login_said_once(b: Browser, fake: FakePocket, site: str) -
     settled(panel, "the login form", lambda s: s["login"] == "Log in")
     panel.click("#login")
     shown = settled(panel, "the missing key", lambda s: s["message"])
-    assert shown["message"] == "This server needs an app consumer key. Type it in the " \
-        "Consumer key field (under “Server and consumer key”), then press Log in."
+    assert shown["message"] == "The Pocket login needs a consumer key. Type it in the " \
+        "Consumer key field of this form, then press Log in."
+    assert panel.eval("document.querySelector('#login-details summary').innerText") \
+        == "Server and consumer key", "the summary names the service's fields"
+    assert panel.eval("document.getElementById(document.getElementById('consumer-key')"
+                      ".getAttribute('aria-describedby')).innerText").startswith(
+        "The key of an app registered with the Pocket server"), "the field's hint"
     assert "pocket-companion" not in shown["message"]
     assert shown["keyFieldOpen"] and shown["focused"] == "consumer-key"
     panel.type("#consumer-key", fake.CONSUMER_KEY)

@@ -153,6 +153,10 @@ def test_a_bulk_tag_on_a_shift_click_selection(listing: ChromiumList) -> None:
     listpage.bulk_tag_on_a_selection(listing)
 
 
+def test_the_controls_follow_the_services_capabilities(listing: ChromiumList) -> None:
+    listpage.controls_follow_the_service(listing)
+
+
 def test_log_in_from_the_page_then_a_change_reaches_the_server_once(
         listing: ChromiumList, fake: FakePocket) -> None:
     listpage.log_in_from_the_page(listing)

@@ -152,6 +152,10 @@ def test_a_bulk_tag_on_a_shift_click_selection(listing: FirefoxList) -> None:
     listpage.bulk_tag_on_a_selection(listing)
 
 
+def test_the_controls_follow_the_services_capabilities(listing: FirefoxList) -> None:
+    listpage.controls_follow_the_service(listing)
+
+
 def test_log_in_from_the_page_then_a_change_reaches_the_server_once(
         listing: FirefoxList, fake: FakePocket) -> None:
     listpage.log_in_from_the_page(listing)

@@ -87,6 +87,7 @@ class Call:
     status: int
     time: float
     fault: str | None = None
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)  # as the client sent them
 
 
 class CallLog:

@@ -184,7 +184,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _record(self, request: Request, status: int, fault: str | None) -> None:
         ctx = self.server.ctx
-        call = Call(request.method, request.path, request.params, status, ctx.state.clock(), fault)
+        call = Call(request.method, request.path, request.params, status, ctx.state.clock(), fault,
+                    dict(self.headers.items()))
         ctx.calls.record(call)
 
     # --- response side -------------------------------------------------------------------

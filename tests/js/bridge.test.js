@@ -3,7 +3,7 @@ import { test } from "node:test";
 
 import { createApp } from "../../extension/lib/app.js";
 import { BADGES } from "../../extension/lib/feedback.js";
-import { EXT_ID, FakeClock, FakeNativeHost, fakeChrome, flush } from "./fake-chrome.js";
+import { EXT_ID, FakeClock, FakeNativeHost, POCKET_SERVICE, fakeChrome, flush } from "./fake-chrome.js";
 
 const PANEL_SENDER = { id: EXT_ID, url: `chrome-extension://${EXT_ID}/popup/popup.html` };
 const LIST_SENDER = { id: EXT_ID, url: `chrome-extension://${EXT_ID}/list/list.html?show=all` };
@@ -41,6 +41,7 @@ test("the panel's requests go through the one port, with the versions", async ()
   assert.deepEqual(reply.data, { account: null, pending: 2 });
   assert.equal(reply.about.version, "0.2.0");
   assert.match(reply.about.warning, /different releases/);
+  assert.deepEqual(reply.about.service, POCKET_SERVICE, "the account's service, from hello");
   await send({ kind: "host", action: "lookup", params: { url: "https://one.example/" } });
   assert.equal(chrome.runtime.connects, 1);
   assert.deepEqual(nativeHost.actions(), ["hello", "status", "lookup"]);
@@ -222,5 +223,6 @@ test("the set-up page's check: a hello round trip, at once, with the account", a
   const found = await send({ kind: "check-host" }, WELCOME_SENDER);
   assert.equal(found.ok, true);
   assert.deepEqual(found.data.account, { username: "ann", server: "s" });
+  assert.equal(found.data.service.title, "Pocket");
   assert.equal(found.about.version, "0.1.0");
 });

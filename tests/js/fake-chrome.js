@@ -11,6 +11,14 @@ export const MANIFEST = JSON.parse(readFileSync(new URL("../../extension/manifes
 export const EXT_ID = "nggnhainknahgofikifmilofhkfaecpj";
 export const flush = () => new Promise((resolve) => setImmediate(resolve));
 
+/** The service `hello` describes (the host's Pocket spec). */
+export const POCKET_SERVICE = {
+  name: "pocket", title: "Pocket", login: "redirect",
+  fields: [{ name: "consumer_key", label: "Consumer key",
+    hint: "the key of an app registered with the Pocket server (its administrator gives it out)" }],
+  capabilities: ["archive", "delete", "favorite", "tags"], default_server: "https://getpocket.com",
+};
+
 export class FakeEvent {
   constructor() {
     this.listeners = [];
@@ -108,7 +116,8 @@ export class FakePort {
 export class FakeNativeHost {
   constructor({ version = MANIFEST.version, protocol = 1, handlers = {}, events = {},
                 manual = false } = {}) {
-    this.hello = { version, protocol, account: null, caller: { browser: "chromium", id: EXT_ID } };
+    this.hello = { version, protocol, account: null, service: POCKET_SERVICE, services: ["pocket"],
+      caller: { browser: "chromium", id: EXT_ID } };
     this.handlers = { ...handlers };
     this.events = { ...events };
     this.manual = manual; // the test replies itself, in any order

@@ -53,7 +53,9 @@ test("held keys repeat moves, never changes", () => {
 test("the help dialog lists every binding", () => {
   const rows = helpRows();
   assert.equal(rows.length, BINDINGS.length);
-  assert.deepEqual(rows[0], [["j", "↓"], "Move to the next page"]);
+  assert.deepEqual(rows[0], [["j", "↓"], "Move to the next page", undefined]);
+  assert.deepEqual(rows.find(([keys]) => keys.includes("f")).slice(1),
+    ["Favourite, or unfavourite", "favorite"]);
   assert.ok(rows.some(([keys]) => keys.includes("Shift+X")));
   assert.ok(rows.some(([keys]) => keys.includes("Esc")));
 });

@@ -97,12 +97,20 @@ test("\"Try again\" is offered only where trying again can help", () => {
   }
 });
 
-test("a login without a consumer key points at the form's own field", () => {
-  const said = describe({ code: "invalid_params", message: "no consumer key is configured: " +
-    "run `pocket-companion login --consumer-key` (it asks for the key) or set POCKET_CONSUMER_KEY" });
-  assert.equal(said.message, "This server needs an app consumer key.");
-  assert.match(said.fix, /^Type it in the Consumer key field .*then press Log in\.$/);
+test("a login without one of its fields points at the form's field of that name", () => {
+  const said = describe({ code: "invalid_params", message: "the Pocket login needs a consumer " +
+    "key: give it in the login form (or with `pocket-companion login --consumer-key`, or in " +
+    "POCKET_CONSUMER_KEY)" });
+  assert.equal(said.message, "The Pocket login needs a consumer key.");
+  assert.equal(said.fix, "Type it in the Consumer key field of this form, then press Log in.");
   assert.doesNotMatch(`${said.message} ${said.fix}`, /pocket-companion|`/);
+  const other = describe({ code: "invalid_params", message: "the Example login needs an API " +
+    "token: give it in the login form" });
+  assert.equal(other.message, "The Example login needs an API token.");
+  assert.equal(other.fix, "Type it in the API token field of this form, then press Log in.");
+  // other invalid parameters keep the host's words
+  assert.equal(describe({ code: "invalid_params", message: "'tags' needs a list" }).message,
+    "'tags' needs a list");
 });
 
 test("counts are singular or plural", () => {
