@@ -145,7 +145,9 @@ def click(browser: Chromium, url: str, wait_outcome: bool) -> Sample:
             return wait_until(lambda c=clicked: (s := sample(browser.evaluate(
                 "() => globalThis.benchLog"), browser.tab_id(page), c)) and
                 (s["outcome"] or not wait_outcome) and s, "the click's outcome", timeout=60)
-    raise AssertionError("the button did not react to three clicks")
+    log = browser.evaluate("() => globalThis.benchLog")
+    raise AssertionError(f"the button did not react to three clicks; the background noted "
+                         f"{log[-12:]}")
 
 
 @contextmanager
@@ -209,10 +211,13 @@ def measure(playwright: Playwright, tmp: Path, extension: Path, fake: FakePocket
         print(f"server answers {name}: {runs} clicks of each kind…", flush=True)
         try:
             with server(fake, late):
-                found = warm_and_cold(playwright, folder / "warm", extension, host, site,
+                # pages of their own: the account keeps the earlier runs' pages, and a new
+                # data folder pulls them (a page already saved opens the panel instead)
+                pages = f"{site}/{name.replace(' ', '-')}"
+                found = warm_and_cold(playwright, folder / "warm", extension, host, pages,
                                       runs, late)
                 found["browser start"] = browser_starts(playwright, folder / "start",
-                                                        extension, host, site, runs, late)
+                                                        extension, host, pages, runs, late)
         finally:
             host.stop()
         results[name] = found

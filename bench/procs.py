@@ -22,7 +22,7 @@ def host_command() -> list[str]:
     if script.exists():
         return [str(script)]
     found = shutil.which("pocket-companion-host")
-    return [found] if found else [sys.executable, "-m", "pocket_companion.hostmain"]
+    return [found] if found else [sys.executable, "-m", "pocket_companion.nativehost.host"]
 
 
 def echo_command(mode: str = "echo") -> list[str]:

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 import keyring
+from pocket_companion.account.secrets.keyagent import TokenCache
+from pocket_companion.account.secrets.keychain import KeyringTokenStore
 from pocket_companion.config import Config
-from pocket_companion.keyagent import TokenCache
-from pocket_companion.keychain import KeyringTokenStore
-from pocket_companion.store import NewItem, Store
+from pocket_companion.library.store import NewItem, Store
 
 from tests.fakepocket import FakePocket
 

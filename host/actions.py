@@ -11,17 +11,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from .caller import Caller
-from .errors import CompanionError, InvalidParams, RateLimited, ServiceUnavailable
-from .params import Params
-from .records import Record
+from pocket_companion.errors import CompanionError, InvalidParams, RateLimited, ServiceUnavailable
+from pocket_companion.nativehost.caller import Caller
+from pocket_companion.nativehost.params import Params
+from pocket_companion.nativehost.records import Record
 
 TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
 if TYPE_CHECKING:  # the store (and sqlite3) loads when a handler first needs it
     from typing import Any
 
-    from .core import Companion, SaveOutcome
-    from .store import Item, NewItem
+    from pocket_companion.core import Companion, SaveOutcome
+    from pocket_companion.library.store import Item, NewItem
 
     Data = dict[str, Any]
 
@@ -73,8 +73,8 @@ def _briefs(entries: list[NewItem], ids: list[int], items: list[Item]) -> list[D
 def _entries(raws: list[Any], *, keep_title: bool = False, keep_archived: bool = False
              ) -> list[NewItem | CompanionError]:
     """Each raw item checked: the entry to save, or why it cannot be saved."""
-    from .store import NewItem
-    from .urls import clean  # urllib.parse loads only when a URL comes in
+    from pocket_companion.library.store import NewItem
+    from pocket_companion.library.urls import clean  # urllib.parse loads only when a URL comes in
 
     checked: list[NewItem | CompanionError] = []
     for raw in raws:
@@ -171,7 +171,7 @@ def lookup(c: Companion, p: Params, ctx: Context) -> Data:
 
 
 def list_items(c: Companion, p: Params, ctx: Context) -> Data:
-    from .listing import listing
+    from pocket_companion.library.listing import listing
 
     limit = p.integer("limit", 50, 1, 1000)
     offset = p.integer("offset", 0, 0, 10**9)
@@ -192,7 +192,7 @@ def list_items(c: Companion, p: Params, ctx: Context) -> Data:
 
 
 def tags(c: Companion, p: Params, ctx: Context) -> Data:
-    from .listing import tag_list
+    from pocket_companion.library.listing import tag_list
 
     return tag_list(c.store.tags())
 
@@ -224,7 +224,7 @@ def logout(c: Companion, p: Params, ctx: Context) -> Data:
 
 
 def modify(c: Companion, p: Params, ctx: Context) -> Later:
-    from .listing import target, the_op
+    from pocket_companion.library.listing import target, the_op
 
     op, tags = the_op(p, tags_replace_needs_tags=False)
     if p.has("url") == p.has("item_id"):
@@ -244,7 +244,7 @@ def modify(c: Companion, p: Params, ctx: Context) -> Later:
 
 
 def modify_many(c: Companion, p: Params, ctx: Context) -> Later:
-    from .listing import changed_urls, the_op, url_list
+    from pocket_companion.library.listing import changed_urls, the_op, url_list
 
     op, tags = the_op(p, tags_replace_needs_tags=True)
     urls = url_list(p, MAX_BATCH, MAX_BATCH_URL_BYTES)
@@ -262,7 +262,7 @@ def _transfer(name: str) -> Handler:
     """An import or export handler of :mod:`.transfer`, loaded when first asked for."""
 
     def handler(c: Companion, p: Params, ctx: Context) -> Data:
-        from . import transfer
+        from pocket_companion import transfer
 
         result: Data = getattr(transfer, name)(c, p, ctx)
         return result

@@ -14,23 +14,23 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from . import __version__
-from .actions import ACTIONS, Context, Later
-from .caller import Caller
-from .changes import UNDO_SECONDS
-from .config import data_dir
-from .core import Companion, Deps
-from .dispatch import as_error
-from .errors import InvalidParams
-from .keyagent import TokenCache
-from .keychain import KeyringTokenStore
-from .logs import setup_logging
-from .params import Params
-from .services.registry import SERVICES
-from .text import for_terminal, terminal_lines
+from pocket_companion import __version__
+from pocket_companion.account.secrets.keyagent import TokenCache
+from pocket_companion.account.secrets.keychain import KeyringTokenStore
+from pocket_companion.actions import ACTIONS, Context, Later
+from pocket_companion.config import data_dir
+from pocket_companion.core import Companion, Deps
+from pocket_companion.errors import InvalidParams
+from pocket_companion.library.changes import UNDO_SECONDS
+from pocket_companion.logs import setup_logging
+from pocket_companion.nativehost.caller import Caller
+from pocket_companion.nativehost.dispatch import as_error
+from pocket_companion.nativehost.params import Params
+from pocket_companion.services.registry import SERVICES
+from pocket_companion.text import for_terminal, terminal_lines
 
 if TYPE_CHECKING:
-    from .openers import Opener
+    from pocket_companion.account.login.openers import Opener
 
 Data = dict[str, Any]
 DESCRIPTION = ("Save pages for later and keep your reading list, from a terminal. The commands "
@@ -302,9 +302,8 @@ def _parser() -> argparse.ArgumentParser:
                             "window of its own (automatic when no display is available)")
     login.add_argument("--timeout", type=int, help="seconds to wait for approval (default 300)")
     command("logout", cmd_logout, "disconnect the account and delete its token")
+    from pocket_companion.cli_transfer import register as register_transfer  # import, export
     from pocket_companion_installer.cli import register  # install, uninstall, doctor
-
-    from .cli_transfer import register as register_transfer  # import, export
 
     register_transfer(command)
     register(sub)

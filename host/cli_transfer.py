@@ -15,11 +15,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cli import Outcome
-from .text import for_terminal
+from pocket_companion.cli import Outcome
+from pocket_companion.text import for_terminal
 
 if TYPE_CHECKING:
-    from .core import Companion
+    from pocket_companion.core import Companion
 
 Data = dict[str, Any]
 
@@ -40,7 +40,7 @@ def _bar(show: bool, total: int | None, unit: str) -> Iterator[Callable[[int], N
 
 
 def cmd_import(c: Companion, args: argparse.Namespace) -> Outcome:
-    from . import importer
+    from pocket_companion.library import importer
 
     paths = [Path(name) for name in args.files]
     with _bar(not args.json, None, " rows") as update:
@@ -64,9 +64,9 @@ def cmd_import(c: Companion, args: argparse.Namespace) -> Outcome:
 
 
 def cmd_export(c: Companion, args: argparse.Namespace) -> Outcome:
-    from . import exports
-    from .listing import listing
-    from .params import Params
+    from pocket_companion.library import exports
+    from pocket_companion.library.listing import listing
+    from pocket_companion.nativehost.params import Params
 
     params = {"query": args.search, "tag": args.tag, "favorite": args.favorite or None,
               "status": args.status, "sort": args.sort}
@@ -96,7 +96,7 @@ def _counting(items: Iterator[Any], update: Callable[[int], None]) -> Iterator[A
 
 def _to_file(path: Path, kind: str, items: Iterator[Any]) -> int:
     """Written beside the file and renamed, private (0600): it is your whole list."""
-    from . import exports
+    from pocket_companion.library import exports
 
     temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 import os
 
-from .errors import InvalidParams
-from .files import atomic_write, private_folder
-from .records import Record
+from pocket_companion.errors import InvalidParams
+from pocket_companion.files import atomic_write, private_folder
+from pocket_companion.nativehost.records import Record
 
 TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ class Config:
             return 0
 
     def load(self) -> Settings:
-        from .services.registry import SERVICES
+        from pocket_companion.services.registry import SERVICES
 
         settings = self._stored()
         server = os.environ.get(SERVER_ENV)

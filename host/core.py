@@ -13,23 +13,23 @@ import time
 from collections.abc import Callable
 from functools import cached_property
 
-from . import PROTOCOL_VERSION, __version__
-from .config import Config, Settings, check_server, options_of
-from .errors import CompanionError, InvalidParams
-from .logs import get_logger
-from .records import Record
-from .services.registry import SERVICES, spec_of
+from pocket_companion import PROTOCOL_VERSION, __version__
+from pocket_companion.config import Config, Settings, check_server, options_of
+from pocket_companion.errors import CompanionError, InvalidParams
+from pocket_companion.logs import get_logger
+from pocket_companion.nativehost.records import Record
+from pocket_companion.services.registry import SERVICES, spec_of
 
 TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
 if TYPE_CHECKING:
     from typing import Any
 
-    from .keychain import TokenStore
-    from .oauth import Progress
-    from .openers import Opener
-    from .services.base import ReadingService, RedirectLogin
-    from .store import Item, NewItem, Store
-    from .sync import ServiceFactory, Syncer
+    from pocket_companion.account.login.oauth import Progress
+    from pocket_companion.account.login.openers import Opener
+    from pocket_companion.account.secrets.keychain import TokenStore
+    from pocket_companion.library.store import Item, NewItem, Store
+    from pocket_companion.services.base import ReadingService, RedirectLogin
+    from pocket_companion.sync.engine import ServiceFactory, Syncer
 
 log = get_logger(__name__)
 
@@ -52,21 +52,21 @@ class Deps:
 
     @cached_property
     def tokens(self) -> TokenStore:
-        from .keychain import KeyringTokenStore
+        from pocket_companion.account.secrets.keychain import KeyringTokenStore
 
         return self._tokens or KeyringTokenStore()
 
     @cached_property
     def browser(self) -> Opener:
         """Logins in the web browser: when asked, and when no window can be shown."""
-        from .openers import SystemBrowser
+        from pocket_companion.account.login.openers import SystemBrowser
 
         return self._browser or SystemBrowser()
 
     @cached_property
     def opener(self) -> Opener:
         """Logins in a window of our own."""
-        from .window import EmbeddedWindow
+        from pocket_companion.account.login.window import EmbeddedWindow
 
         return self._opener or EmbeddedWindow(self.browser)
 
@@ -87,14 +87,14 @@ class Companion:
     def store(self) -> Store:
         from pathlib import Path  # loaded by the store anyway; not at start-up
 
-        from .store import Store
+        from pocket_companion.library.store import Store
 
         return Store(Path(self.home, "reading-list.sqlite3"), self.deps.clock)
 
     @cached_property
     def syncer(self) -> Syncer:
-        from .outbox import Outbox
-        from .sync import Syncer
+        from pocket_companion.library.outbox import Outbox
+        from pocket_companion.sync.engine import Syncer
 
         return Syncer(self.store, Outbox(self.store), self.config, self.deps.tokens,
                       self._service)
@@ -131,7 +131,7 @@ class Companion:
         }
 
     def _import_progress(self) -> dict[str, int] | None:
-        from .importer import progress
+        from pocket_companion.library.importer import progress
 
         return progress(self.store)
 
@@ -159,7 +159,7 @@ class Companion:
         return self.push_saved(self.commit(entries))
 
     def lookup(self, url: object) -> Item | None:
-        from .urls import clean_url
+        from pocket_companion.library.urls import clean_url
 
         return self.store.find(clean_url(url))
 
@@ -190,7 +190,7 @@ class Companion:
               show_in: str = "window") -> dict[str, str]:
         from typing import cast
 
-        from .oauth import run_login
+        from pocket_companion.account.login.oauth import run_login
 
         current = self.config.load()
         target = self._target(service, server, fields or {})

@@ -13,7 +13,7 @@ import os
 import stat
 import threading
 
-from .errors import UnsafeFolder
+from pocket_companion.errors import UnsafeFolder
 
 
 def private_folder(path: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import threading
 
-from .files import ensure_private
+from pocket_companion.files import ensure_private
 
 TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
 if TYPE_CHECKING:

@@ -20,14 +20,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import exports, importer
-from .errors import InvalidParams, NotFound
-from .files import private_folder
-from .params import Params
+from pocket_companion.errors import InvalidParams, NotFound
+from pocket_companion.files import private_folder
+from pocket_companion.library import exports, importer
+from pocket_companion.nativehost.params import Params
 
 if TYPE_CHECKING:
-    from .actions import Context
-    from .core import Companion
+    from pocket_companion.actions import Context
+    from pocket_companion.core import Companion
 
 Data = dict[str, Any]
 CHUNK_BYTES = 256 * 1024  # of the file per import_chunk (base64 makes it a third larger)
@@ -99,7 +99,7 @@ def import_finish(c: Companion, p: Params, ctx: Context) -> Data:
 
 
 def export(c: Companion, p: Params, ctx: Context) -> Data:
-    from .listing import listing
+    from pocket_companion.library.listing import listing
 
     kind = p.choice("format", exports.FORMATS, "netscape")
     query, sort = listing(p)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Literal, NamedTuple
 
-from pocket_companion.caller import HOST_NAME
+from pocket_companion.nativehost.caller import HOST_NAME
 
 from .machine import Machine, OSName, Scope, places
 from .registry import RegKey

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, NamedTuple
 
-from pocket_companion.caller import HOST_NAME
+from pocket_companion.nativehost.caller import HOST_NAME
 
 from . import roundtrip
 from .browsers import BROWSERS, Browser, Folder, Key, Place, detect, search_order

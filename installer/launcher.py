@@ -32,7 +32,8 @@ from .machine import HOME_ENV, Machine, Scope, app_dir, data_home
 POSIX_NAME = "pocket-companion-host"
 CMD_NAME = "pocket-companion-host.cmd"
 EXE_NAME = "pocket-companion-host.exe"
-MODULE = "pocket_companion.hostmain"
+MODULE = "pocket_companion.nativehost.host"
+MODULES = (MODULE, "pocket_companion.hostmain")  # the second in launchers of release 0.1
 RUN = f"-P -m {MODULE}"  # -P: nothing from the working folder is imported
 _HEADER = ("Pocket Companion's native messaging host, as browsers start it.",
            "Written by `pocket-companion install`: it runs the Python that installed it,",
@@ -101,7 +102,7 @@ def pinned_python(text: str) -> str | None:
     if text.lstrip().lower().startswith("@echo off"):
         for line in text.splitlines():
             python, quote, rest = line[1:].partition('"')
-            if line.startswith('"') and quote and f"-m {MODULE}" in rest:
+            if line.startswith('"') and quote and any(f"-m {m}" in rest for m in MODULES):
                 return python.replace("%%", "%")
         return None
     try:
@@ -111,4 +112,4 @@ def pinned_python(text: str) -> str | None:
     words = words[words.index("exec") + 1:] if "exec" in words else []
     if words[:2] == ["flatpak-spawn", "--host"]:
         words = [word for word in words[2:] if not word.startswith("--")]
-    return words[0] if MODULE in words[1:] else None
+    return words[0] if set(MODULES) & set(words[1:]) else None

@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any, NamedTuple
 
-from pocket_companion.caller import HOST_NAME, host_manifest
+from pocket_companion.nativehost.caller import HOST_NAME, host_manifest
 
 from .browsers import Family
 from .machine import Machine

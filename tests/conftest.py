@@ -9,9 +9,9 @@ from pathlib import Path
 
 import keyring
 import pytest
+from pocket_companion.account.secrets.keychain import KeyringTokenStore
 from pocket_companion.config import Settings
 from pocket_companion.core import Companion, Deps
-from pocket_companion.keychain import KeyringTokenStore
 from pocket_companion.services.pocket.adapter import PocketService
 from pocket_companion.services.pocket.client import PocketClient
 

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pocket_companion.changes import UNDO_SECONDS
 from pocket_companion.cli import call
 from pocket_companion.core import Companion, Deps
 from pocket_companion.errors import CompanionError
+from pocket_companion.library.changes import UNDO_SECONDS
 
 from tests.fakepocket import FakePocket
 from tests.support.clock import Clock

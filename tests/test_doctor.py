@@ -66,7 +66,7 @@ def test_the_host_is_started_as_the_browser_starts_it(machine: Machine, tmp_path
         "#!/bin/sh\n"
         f"{{ pwd; echo \"args:$*\"; env; (: </dev/tty) 2>/dev/null && echo tty=yes "
         f"|| echo tty=no; }} >> '{probe}'\n"
-        f"exec '{sys.executable}' -m pocket_companion.hostmain \"$@\"\n")
+        f"exec '{sys.executable}' -m pocket_companion.nativehost.host \"$@\"\n")
     assert diagnose(BROWSERS["chromium"], machine).ok
     assert diagnose(BROWSERS["firefox"], machine).ok
     lines = probe.read_text().splitlines()
@@ -124,7 +124,7 @@ def test_launcher_not_executable(machine: Machine) -> None:
 def test_stray_output_on_stdout_is_decoded_and_named(machine: Machine) -> None:
     launcher = install(machine, "chromium", "firefox")
     launcher.write_text(f"#!/bin/sh\necho /home/me/.venv/bin/python\n"
-                        f"exec '{sys.executable}' -m pocket_companion.hostmain \"$@\"\n")
+                        f"exec '{sys.executable}' -m pocket_companion.nativehost.host \"$@\"\n")
     check = failure(diagnose(BROWSERS["chromium"], machine))
     assert check.name == "round trip"
     assert "stray output on stdout" in check.detail
@@ -143,7 +143,8 @@ def test_a_host_that_exits_or_an_interpreter_that_is_gone(machine: Machine) -> N
     check = failure(diagnose(BROWSERS["chromium"], machine))
     assert check.sees == "Native host has exited."
     assert "status 3" in check.detail and "no module named pocket_companion" in check.detail
-    launcher.write_text('#!/bin/sh\nexec /gone/venv/bin/python -m pocket_companion.hostmain "$@"\n')
+    launcher.write_text("#!/bin/sh\nexec /gone/venv/bin/python -m "
+                        'pocket_companion.nativehost.host "$@"\n')
     check = failure(diagnose(BROWSERS["chromium"], machine))
     assert check.name == "launcher" and "/gone/venv/bin/python, which no longer exists" \
         in check.detail

@@ -10,9 +10,9 @@ from typing import NamedTuple
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pocket_companion.exports import FORMATS, write
-from pocket_companion.imports import Row, read
-from pocket_companion.params import parse_tags
+from pocket_companion.library.exports import FORMATS, write
+from pocket_companion.library.imports import Row, read
+from pocket_companion.nativehost.params import parse_tags
 
 
 class Item(NamedTuple):
@@ -95,9 +95,9 @@ def stored(home: Path) -> list[tuple[str, str, float, str, bool, tuple[str, ...]
 @given(listed=items())
 def test_a_list_exported_and_imported_into_an_empty_folder_is_the_same(
         tmp_path_factory: pytest.TempPathFactory, kind: str, listed: list[Item]) -> None:
-    from pocket_companion import exports, importer
+    from pocket_companion.library import exports, importer
     from pocket_companion.core import Companion, Deps
-    from pocket_companion.query import Query
+    from pocket_companion.library.query import Query
 
     first, second = tmp_path_factory.mktemp("first"), tmp_path_factory.mktemp("second")
     source = first / "source.json"

@@ -8,8 +8,8 @@ import struct
 import sys
 
 import pytest
-from pocket_companion import framing
 from pocket_companion.errors import ReplyTooLarge
+from pocket_companion.nativehost import framing
 
 from tests.support.frames import HostProcess, frame, raw_frame
 

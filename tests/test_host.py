@@ -17,8 +17,8 @@ from typing import Any
 
 import keyring
 import pytest
-from pocket_companion.caller import Caller, check_allowed, host_manifest, identify
 from pocket_companion.errors import ForbiddenCaller
+from pocket_companion.nativehost.caller import Caller, check_allowed, host_manifest, identify
 
 from tests.fakepocket import FakePocket
 from tests.support.frames import CHROME_ORIGIN, FIREFOX_ID, REPO, HostProcess
@@ -169,12 +169,14 @@ def test_stdout_carries_frames_only_and_no_secret_is_logged(
                 assert fake.CONSUMER_KEY.encode() not in path.read_bytes(), path
 
 
-HEAVY = ("requests", "keyring", "urllib3", "sqlite3", "logging", "pocket_companion.query",
-         "pocket_companion.search", "pocket_companion.store", "pocket_companion.listing")
+HEAVY = ("requests", "keyring", "urllib3", "sqlite3", "logging",
+         "pocket_companion.library.query", "pocket_companion.library.search",
+         "pocket_companion.library.store", "pocket_companion.library.listing")
 PROBE = (f"import sys, runpy; sys.argv = ['host', {CHROME_ORIGIN!r}]; "
          "import atexit; atexit.register(lambda: print(sorted(m for m in sys.modules "
          f"if m.split('.')[0] in {HEAVY} or m in {HEAVY}), "
-         "file=sys.stderr)); runpy.run_module('pocket_companion.hostmain', run_name='__main__')")
+         "file=sys.stderr)); "
+         "runpy.run_module('pocket_companion.nativehost.host', run_name='__main__')")
 
 
 def run_probed(env: dict[str, str], *requests: dict[str, object]) -> tuple[list[Any], set[str]]:
@@ -198,7 +200,7 @@ def test_hello_needs_neither_requests_nor_keyring_nor_the_store(env: dict[str, s
     assert loaded <= {"logging"}  # logging comes after the reply, nothing else at all
     replies, loaded = run_probed(env, {"id": 1, "action": "list", "params": {"query": "x"}})
     assert replies[0]["data"] == {"items": [], "total": 0}
-    assert {"sqlite3", "pocket_companion.query", "pocket_companion.store"} <= loaded
+    assert {"sqlite3", "pocket_companion.library.query", "pocket_companion.library.store"} <= loaded
 
 
 def test_the_host_never_loads_keyring_the_helper_does(env: dict[str, str],
@@ -213,12 +215,12 @@ def test_the_host_never_loads_keyring_the_helper_does(env: dict[str, str],
 
 def test_the_start_up_path_loads_neither_typing_nor_pathlib(env: dict[str, str]) -> None:
     """About 3 ms each, a third of what a cold ``hello`` adds to Python's own start."""
-    probe = ("import sys; before = set(sys.modules); import pocket_companion.hostmain; "
+    probe = ("import sys; before = set(sys.modules); import pocket_companion.nativehost.host; "
              "print(sorted(set(sys.modules) - before))")
     # -S: without site, whose editable-install finder loads pathlib itself
     result = subprocess.run([sys.executable, "-S", "-c", probe], capture_output=True, text=True,
                             env={**env, "PYTHONPATH": str(REPO / ".typecheck")}, cwd=REPO,
                             timeout=60)
     loaded = ast.literal_eval(result.stdout.strip())
-    assert "pocket_companion.hostmain" in loaded
+    assert "pocket_companion.nativehost.host" in loaded
     assert not {"typing", "pathlib", "dataclasses", "sqlite3", "requests"} & set(loaded)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pocket_companion.imports import Problem, Row, read
+from pocket_companion.library.imports import Problem, Row, read
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 POCKET = FIXTURES / "pocket"

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pocket_companion import importer
 from pocket_companion.core import Companion, Deps
-from pocket_companion.importer import BATCH
+from pocket_companion.library import importer
+from pocket_companion.library.importer import BATCH
 
 from tests.fakepocket import FakePocket
 from tests.support import scan

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pocket_companion.caller import host_manifest
+from pocket_companion.nativehost.caller import host_manifest
 from pocket_companion_installer.install import apply, plan_install
 from pocket_companion_installer.launcher import launcher_for, pinned_python
 from pocket_companion_installer.manifests import check, check_ids, parse, render
@@ -91,6 +91,10 @@ def test_pinned_python_is_read_back_from_each_kind_of_launcher() -> None:
     assert pinned_python(golden("launcher.cmd").decode()) == \
         "C:\\Program Files\\Python311\\python.exe"
     assert pinned_python("#!/bin/sh\necho hi\n") is None
+    for name in ("launcher.sh", "launcher.cmd"):  # as release 0.1 wrote them: still ours
+        old = golden(name).decode().replace("nativehost.host", "hostmain")
+        assert pinned_python(old) in ("/opt/venv/bin/python",
+                                      "C:\\Program Files\\Python311\\python.exe")
 
 
 def mutate(family: str, change: dict[str, Any], drop: str | None = None) -> dict[str, Any]:

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pocket_companion.keyagent import TokenCache, same_user
-from pocket_companion.keyagent_server import Agent
+from pocket_companion.account.secrets.keyagent import TokenCache, same_user
+from pocket_companion.account.secrets.keyagent_server import Agent
 
 from tests.conftest import need
 from tests.fakepocket import FakePocket
@@ -78,7 +78,8 @@ def test_a_read_starts_an_agent_that_serves_it_from_memory(cache: TokenCache,
     cache.put("b@server", "secret-token-b")  # the running agent takes it
     [pid] = agents(cache.path)
     argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[:-1]
-    assert argv[1:] == [b"-P", b"-m", b"pocket_companion.keyagent"]  # nothing else: stdin
+    # nothing else: the rest comes on stdin
+    assert argv[1:] == [b"-P", b"-m", b"pocket_companion.account.secrets.keyagent"]
     cache.forget("a@server")
     assert cache.get("a@server") is None and cache.get("b@server") == "secret-token-b"
     for path in tmp_path.rglob("*"):  # in memory only

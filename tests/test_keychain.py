@@ -14,7 +14,7 @@ import keyring
 import pytest
 from keyring.backends import fail, null
 from pocket_companion import errors
-from pocket_companion.keychain import SERVICE, KeyringTokenStore
+from pocket_companion.account.secrets.keychain import SERVICE, KeyringTokenStore
 from pocket_companion.logs import redact
 
 from tests.conftest import need
@@ -25,7 +25,7 @@ from tests.support.keyrings import MemoryKeyring
 
 READ_TOKEN = """
 import json, sys, keyring
-from pocket_companion.keychain import KeyringTokenStore
+from pocket_companion.account.secrets.keychain import KeyringTokenStore
 backend = keyring.get_keyring()
 print(json.dumps({"backend": type(backend).__module__ + "." + type(backend).__name__,
                   "token": KeyringTokenStore().get(sys.argv[1])}))

@@ -11,9 +11,9 @@ import keyring
 import pytest
 from keyring.backends import fail
 from pocket_companion import errors
+from pocket_companion.account.login.openers import LoginTarget
+from pocket_companion.account.secrets.keychain import SERVICE, KeyringTokenStore
 from pocket_companion.core import Companion
-from pocket_companion.keychain import SERVICE, KeyringTokenStore
-from pocket_companion.openers import LoginTarget
 from pocket_companion.services.pocket.client import PocketClient
 
 from tests.fakepocket import FakePocket

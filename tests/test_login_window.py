@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 from pocket_companion import errors
-from pocket_companion.oauth import run_login
-from pocket_companion.openers import LoginTarget
+from pocket_companion.account.login.oauth import run_login
+from pocket_companion.account.login.openers import LoginTarget
+from pocket_companion.account.login.window import EmbeddedWindow
 from pocket_companion.services.pocket.adapter import PocketService
 from pocket_companion.services.pocket.client import PocketClient
-from pocket_companion.window import EmbeddedWindow
 
 from tests.conftest import need
 from tests.fakepocket import FakePocket
@@ -239,7 +239,7 @@ import atexit, runpy, sys
 sys.argv = ["host", sys.argv[1]]
 atexit.register(lambda: print(sorted(m for m in sys.modules if m.split(".")[0] in
                 ("webview", "PyQt6", "PySide6", "qtpy", "gi")), file=sys.stderr))
-runpy.run_module("pocket_companion.hostmain", run_name="__main__")
+runpy.run_module("pocket_companion.nativehost.host", run_name="__main__")
 """
 
 
@@ -283,7 +283,8 @@ def start_window(fake: FakePocket, redirect: str, stderr: Any,
     """The window process as the host starts it, for a fresh request token."""
     service = PocketService(PocketClient(fake.base_url, fake.CONSUMER_KEY))
     ticket = service.begin_login(redirect, "s")
-    proc = subprocess.Popen([sys.executable, "-P", "-m", "pocket_companion.login_window"],
+    proc = subprocess.Popen([sys.executable, "-P", "-m",
+                             "pocket_companion.account.login.login_window"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, cwd="/")
     assert proc.stdin is not None
     setup = {"url": ticket.authorize_url, "redirect": redirect, "script": script}

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pocket_companion.account.secrets.keychain import KeyringTokenStore
 from pocket_companion.cli import call as cli_call
 from pocket_companion.config import Settings
 from pocket_companion.core import Companion, Deps
 from pocket_companion.errors import CompanionError
-from pocket_companion.keychain import KeyringTokenStore
 from pocket_companion.services.base import Credentials
 from pocket_companion.services.pocket.adapter import PocketService
 from pocket_companion.services.pocket.client import PocketClient

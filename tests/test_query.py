@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pocket_companion.query import Filter, Query, Term, has_words, parse, site_value
+from pocket_companion.library.query import Filter, Query, Term, has_words, parse, site_value
 
 
 @pytest.mark.parametrize("text, expected", [

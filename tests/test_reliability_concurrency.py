@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from pocket_companion.actions import Context
-from pocket_companion.caller import Caller
 from pocket_companion.config import Config
 from pocket_companion.core import Companion
-from pocket_companion.dispatch import parse, run
+from pocket_companion.nativehost.caller import Caller
+from pocket_companion.nativehost.dispatch import parse, run
 
 from tests.fakepocket import FakePocket, Fault
 from tests.support.frames import CHROME_ORIGIN, FIREFOX_ID, REPO

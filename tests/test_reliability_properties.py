@@ -26,15 +26,16 @@ from urllib.parse import urlsplit
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pocket_companion import framing, urls
+from pocket_companion.account.secrets.keychain import KeyringTokenStore
 from pocket_companion.actions import ACTIONS, Context, Later
-from pocket_companion.caller import Caller
 from pocket_companion.config import Settings
 from pocket_companion.core import Companion, Deps
-from pocket_companion.dispatch import MAX_ID_CHARS, RequestError, parse, run
 from pocket_companion.errors import ERROR_CODES, CompanionError, InvalidRequest, ReplyTooLarge
-from pocket_companion.keychain import KeyringTokenStore
-from pocket_companion.params import Params, parse_tags
+from pocket_companion.library import urls
+from pocket_companion.nativehost import framing
+from pocket_companion.nativehost.caller import Caller
+from pocket_companion.nativehost.dispatch import MAX_ID_CHARS, RequestError, parse, run
+from pocket_companion.nativehost.params import Params, parse_tags
 from pocket_companion.services.pocket.adapter import PocketService
 from pocket_companion.services.pocket.client import PocketClient
 from pocket_companion.text import for_terminal, terminal_lines

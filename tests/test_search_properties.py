@@ -13,13 +13,13 @@ from typing import Any
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from pocket_companion import importer
 from pocket_companion.cli import call
 from pocket_companion.core import Companion, Deps
 from pocket_companion.errors import CompanionError
-from pocket_companion.imports import JSON_FORMAT
-from pocket_companion.query import parse
-from pocket_companion.store import MODIFY_OPS
+from pocket_companion.library import importer
+from pocket_companion.library.imports import JSON_FORMAT
+from pocket_companion.library.query import parse
+from pocket_companion.library.store import MODIFY_OPS
 
 from tests.support import scan, schema_v1
 from tests.support.clock import Clock

@@ -60,8 +60,9 @@ def test_the_login_window_and_the_keychain_helper_show_nothing(
         host.close()
     seen = descendants(everything, host.proc.pid)
     assert reply["error"]["code"] == "login_timeout"
-    assert any("pocket_companion.login_window" in command for command in seen), seen
-    assert any("pocket_companion.keychain_child" in command for command in seen), seen
+    assert any("pocket_companion.account.login.login_window" in command for command in seen), seen
+    assert any("pocket_companion.account.secrets.keychain_child" in command
+               for command in seen), seen
     secrets = [*login_values(fake), fake.CONSUMER_KEY, "pocketuser@"]
     assert leaks(seen, secrets) == []
 

@@ -218,7 +218,8 @@ def test_the_launcher_imports_nothing_from_the_folder_it_is_started_in(
 # §11: an interpreter path with a newline
 
 
-NASTY = "env 'q' \"dq\" $(touch pwned) `touch pwned` \\ #\nexec false -m pocket_companion.hostmain"
+NASTY = ("env 'q' \"dq\" $(touch pwned) `touch pwned` \\ #\n"
+         "exec false -m pocket_companion.nativehost.host")
 
 
 def test_pinned_python_reads_any_path_back_and_never_raises(tmp_path: Path) -> None:
@@ -228,7 +229,7 @@ def test_pinned_python_reads_any_path_back_and_never_raises(tmp_path: Path) -> N
     assert pinned_python(flatpak_script(linux)) == python
     for garbage in ("", "exec", "exec '", "#!/bin/sh\nexec 'unterminated\n", 'exec "$@"',
                     "exec flatpak-spawn --host --env=X", "\x00\xff exec \\",
-                    '@echo off\r\n"C:\\x -m pocket_companion.hostmain %*\r\n'):
+                    '@echo off\r\n"C:\\x -m pocket_companion.nativehost.host %*\r\n'):
         assert pinned_python(garbage) is None, garbage
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pocket_companion
 import pytest
-from pocket_companion.keyagent import TokenCache
+from pocket_companion.account.secrets.keyagent import TokenCache
 
 from tests.support.hostio import wait_until
 from tests.support.runtime import agents, serving_pid
@@ -74,7 +74,7 @@ def started_here() -> list[int]:
             status = (entry / "status").read_text()
         except OSError:
             continue
-        if (b"pocket_companion.keyagent" in argv
+        if (b"pocket_companion.account.secrets.keyagent" in argv
                 and f"\nPPid:\t{os.getpid()}\n" in status):
             found.append(int(entry.name))
     return found
@@ -224,8 +224,9 @@ def test_the_agent_is_not_dumpable(attacker: User, shared: Path) -> None:
     runtime = owned_by(attacker, shared / "runtime", 0o700)
     env = {**attacker.env(), "PYTHONPATH": str(packages), "XDG_RUNTIME_DIR": str(runtime),
            "POCKET_COMPANION_TOKEN_CACHE": "60"}
-    put = attacker.run([system_python(), "-c", "from pocket_companion.keyagent import "
-                        "TokenCache; TokenCache.from_env().put('a@server', 'token')"], env=env)
+    put = attacker.run([system_python(), "-c",
+                        "from pocket_companion.account.secrets.keyagent import TokenCache; "
+                        "TokenCache.from_env().put('a@server', 'token')"], env=env)
     assert put.returncode == 0, put.stderr
     sock = str(runtime / "pocket-companion" / "agent.sock")
     wait_for(lambda: serving_pid(sock))

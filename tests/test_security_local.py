@@ -60,7 +60,7 @@ def test_the_keychain_helper_never_imports_from_the_working_folder(
         planted: Path, tmp_path: Path, fake: FakePocket) -> None:
     env = {**host_env(tmp_path, fake), "POCKET_COMPANION_TOKEN_CACHE": "0"}
     connect_account(env, fake)
-    host = subprocess.Popen([sys.executable, "-P", "-m", "pocket_companion.hostmain",
+    host = subprocess.Popen([sys.executable, "-P", "-m", "pocket_companion.nativehost.host",
                              "chrome-extension://nggnhainknahgofikifmilofhkfaecpj/"],
                             cwd=planted, env=env, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)

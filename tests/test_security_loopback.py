@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from pocket_companion import errors
+from pocket_companion.account.login.loopback import LoopbackServer
+from pocket_companion.account.login.openers import LoginTarget
 from pocket_companion.config import check_server
 from pocket_companion.core import Companion
-from pocket_companion.loopback import LoopbackServer
-from pocket_companion.openers import LoginTarget
 
 from tests.fakepocket import FakePocket
 from tests.support.browser import BrowserPage, ScriptedBrowser

@@ -17,9 +17,9 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from pocket_companion.account.secrets.keychain import SERVICE
 from pocket_companion.config import Config
-from pocket_companion.keychain import SERVICE
-from pocket_companion.store import NewItem, Store
+from pocket_companion.library.store import NewItem, Store
 
 from tests.fakepocket import FakePocket, Fault
 from tests.support.frames import REPO, HostProcess

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pocket_companion.window_policy import MAX_OPENS, Policy
+from pocket_companion.account.login.window_policy import MAX_OPENS, Policy
 
 from tests.conftest import need
 from tests.support.desktop import have, url_recorder, xvfb

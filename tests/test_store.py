@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pocket_companion import urls
-from pocket_companion.db import SCHEMA_VERSION, require_fts5
 from pocket_companion.errors import CompanionError, InvalidUrl, StorageUnavailable
-from pocket_companion.query import parse
-from pocket_companion.store import NewItem, Store
-from pocket_companion.urls import MAX_URL_BYTES, clean_url, url_key
+from pocket_companion.library import urls
+from pocket_companion.library.db import SCHEMA_VERSION, require_fts5
+from pocket_companion.library.query import parse
+from pocket_companion.library.store import NewItem, Store
+from pocket_companion.library.urls import MAX_URL_BYTES, clean_url, url_key
 
 from tests.support import schema_v1
 from tests.support.frames import REPO
@@ -91,7 +91,7 @@ def test_merge_keeps_one_item_with_all_tags_and_the_newest_title(tmp_path: Path)
 
 WRITER = """
 import sys
-from pocket_companion.store import NewItem, Store
+from pocket_companion.library.store import NewItem, Store
 store = Store(__import__("pathlib").Path(sys.argv[1]))
 name = sys.argv[2]
 for i in range(200):
@@ -180,7 +180,7 @@ def test_a_failed_upgrade_leaves_version_1_as_it_was(tmp_path: Path) -> None:
 OPENER = """
 import sys
 from pathlib import Path
-from pocket_companion.store import Store
+from pocket_companion.library.store import Store
 Store(Path(sys.argv[1]))
 """
 

@@ -8,16 +8,16 @@ from typing import Any
 
 import pytest
 from pocket_companion import errors
-from pocket_companion.changes import UNDO_SECONDS
+from pocket_companion.account.secrets.keychain import KeyringTokenStore
 from pocket_companion.cli import call
 from pocket_companion.config import Settings
 from pocket_companion.core import Companion, Deps
-from pocket_companion.keychain import KeyringTokenStore
+from pocket_companion.library.changes import UNDO_SECONDS
+from pocket_companion.library.store import NewItem
+from pocket_companion.library.urls import clean_url
 from pocket_companion.services.base import Change, ChangeResult, Credentials
 from pocket_companion.services.pocket.adapter import PocketService
 from pocket_companion.services.pocket.client import PocketClient
-from pocket_companion.store import NewItem
-from pocket_companion.urls import clean_url
 
 from tests.fakepocket import FakePocket, Fault
 from tests.support.browser import ScriptedBrowser

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..errors import InvalidParams
-from .pocket.spec import SPEC as POCKET
-from .spec import ServiceSpec
+from pocket_companion.errors import InvalidParams
+from pocket_companion.services.pocket.spec import SPEC as POCKET
+from pocket_companion.services.spec import ServiceSpec
 
 SERVICES: dict[str, ServiceSpec] = {spec.name: spec for spec in (POCKET,)}
 DEFAULT = POCKET.name

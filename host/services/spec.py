@@ -4,14 +4,14 @@ and the services' ``spec`` modules load at start-up: no :mod:`typing`, no HTTP s
 
 from __future__ import annotations
 
-from ..records import Record
+from pocket_companion.nativehost.records import Record
 
 TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ..config import Settings
-    from .base import ReadingService
+    from pocket_companion.config import Settings
+    from pocket_companion.services.base import ReadingService
 
 CAPABILITIES = frozenset({"archive", "favorite", "tags", "delete"})
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-from pocket_companion.store import NewItem, Store
+from pocket_companion.library.store import NewItem, Store
 
 from tests.support.frames import HostProcess
 

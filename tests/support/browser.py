@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin
 
 import requests
-from pocket_companion.openers import LoginTarget
+from pocket_companion.account.login.openers import LoginTarget
 
 
 class _Forms(HTMLParser):

@@ -80,7 +80,7 @@ def window_processes(parent: int | None = None) -> list[int]:
             ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
         except (OSError, ValueError, IndexError):
             continue
-        if "pocket_companion.login_window" in cmdline and parent in (None, ppid):
+        if "pocket_companion.account.login.login_window" in cmdline and parent in (None, ppid):
             pids.append(int(entry.name))
     return pids
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pocket_companion.actions import ACTIONS
-from pocket_companion.store import MODIFY_OPS
+from pocket_companion.library.store import MODIFY_OPS
 
 _HEADER = struct.Struct("=I")
 MAX_IN = 64 * 1024 * 1024

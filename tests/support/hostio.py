@@ -22,8 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from pocket_companion.account.secrets.keychain import SERVICE
 from pocket_companion.config import Config
-from pocket_companion.keychain import SERVICE
 
 from tests.fakepocket import FakePocket
 from tests.support.frames import CHROME_ORIGIN, REPO
@@ -169,7 +169,7 @@ class StrictHost:
     def __init__(self, env: dict[str, str], args: list[str] | None = None,
                  umask: int | None = None, keep_raw: bool = False) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pocket_companion.hostmain",
+            [sys.executable, "-m", "pocket_companion.nativehost.host",
              *(args if args is not None else [CHROME_ORIGIN])],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=env, cwd=REPO, umask=-1 if umask is None else umask,

@@ -1,7 +1,7 @@
 """Runtime folders of their own for tests and benchmarks, as ``$XDG_RUNTIME_DIR``.
 
-Hosts and the CLI keep their token cache (:mod:`pocket_companion.keyagent`) there, so a
-folder per test or run keeps caches apart; :func:`remove` stops the agents in it first,
+Hosts and the CLI keep their token cache (:mod:`pocket_companion.account.secrets.keyagent`)
+there, so a folder per test or run keeps caches apart; :func:`remove` stops the agents in it first,
 and :func:`agents` finds them (their command line names only the module).
 """
 
@@ -14,7 +14,7 @@ import struct
 import tempfile
 from pathlib import Path
 
-from pocket_companion.keyagent import TokenCache
+from pocket_companion.account.secrets.keyagent import TokenCache
 
 
 def make() -> str:
@@ -38,7 +38,8 @@ def agents(sock: str) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
         try:
-            if b"pocket_companion.keyagent" not in (entry / "cmdline").read_bytes().split(b"\0"):
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            if b"pocket_companion.account.secrets.keyagent" not in argv:
                 continue
             if entry.name == str(serving) or os.readlink(entry / "cwd") == folder:
                 found.append(int(entry.name))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote
 
-from pocket_companion.query import Filter, Query, Term
+from pocket_companion.library.query import Filter, Query, Term
 
 _WORD = re.compile(r"[^\W_]+")
 

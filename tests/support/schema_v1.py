@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from pocket_companion.urls import clean
+from pocket_companion.library.urls import clean
 
 SQL = """
 CREATE TABLE IF NOT EXISTS items (

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ...urls import url_key
-from ..base import (
+from pocket_companion.library.urls import url_key
+from pocket_companion.services.base import (
     Change,
     ChangeResult,
     Credentials,
@@ -24,7 +24,7 @@ from ..base import (
     PullPage,
     RemoteItem,
 )
-from .client import PocketClient
+from pocket_companion.services.pocket.client import PocketClient
 
 _TAGLESS = frozenset({"archive", "readd", "favorite", "unfavorite", "delete", "tags_clear"})
 PAGE = 5000

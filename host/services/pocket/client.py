@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from ... import __version__
-from ...errors import (
+from pocket_companion import __version__
+from pocket_companion.errors import (
     Forbidden,
     LoginExpired,
     LoginRejected,
@@ -27,8 +27,8 @@ from ...errors import (
     ServiceError,
     ServiceUnavailable,
 )
-from ...logs import register_secret
-from ..base import Credentials, Grant
+from pocket_companion.logs import register_secret
+from pocket_companion.services.base import Credentials, Grant
 
 if TYPE_CHECKING:
     import requests

@@ -3,13 +3,13 @@ consumer key, and every capability. Nothing here loads the HTTP stack."""
 
 from __future__ import annotations
 
-from ...errors import InvalidParams
-from ..spec import Field, ServiceSpec
+from pocket_companion.errors import InvalidParams
+from pocket_companion.services.spec import Field, ServiceSpec
 
 TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
 if TYPE_CHECKING:
-    from ...config import Settings
-    from ..base import ReadingService
+    from pocket_companion.config import Settings
+    from pocket_companion.services.base import ReadingService
 
 CONSUMER_KEY = Field(
     "consumer_key", "Consumer key",
@@ -18,8 +18,8 @@ CONSUMER_KEY = Field(
 
 
 def make(settings: Settings) -> ReadingService:
-    from .adapter import PocketService
-    from .client import PocketClient
+    from pocket_companion.services.pocket.adapter import PocketService
+    from pocket_companion.services.pocket.client import PocketClient
 
     key = settings.option(CONSUMER_KEY.name)
     if not key:

@@ -1,0 +1,5 @@
+"""The local reading list: the only owner of its SQL. ``db`` (the file and its migrations),
+``store`` and ``items`` (pages), ``changes`` and ``outbox`` (what waits for the server),
+``search``, ``query`` and ``listing`` (finding pages), ``urls`` (cleaning and keys),
+``remote`` (a pull applied), and import and export (``importer``, ``imports``,
+``import_csv``, ``import_html``, ``exports``)."""

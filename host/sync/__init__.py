@@ -1,0 +1,1 @@
+"""Two-way sync with the connected account (``engine``)."""
