@@ -26,7 +26,7 @@ from pocket_companion.logs import setup_logging
 from pocket_companion.nativehost.caller import Caller
 from pocket_companion.nativehost.dispatch import as_error
 from pocket_companion.nativehost.params import Params
-from pocket_companion.services.registry import SERVICES
+from pocket_companion.services import SERVICES
 from pocket_companion.text import for_terminal, terminal_lines
 
 if TYPE_CHECKING:

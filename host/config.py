@@ -140,7 +140,7 @@ class Config:
             return 0
 
     def load(self) -> Settings:
-        from pocket_companion.services.registry import SERVICES
+        from pocket_companion.services import SERVICES
 
         settings = self._stored()
         server = os.environ.get(SERVER_ENV)

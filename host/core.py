@@ -18,7 +18,7 @@ from pocket_companion.config import Config, Settings, check_server, options_of
 from pocket_companion.errors import CompanionError, InvalidParams
 from pocket_companion.logs import get_logger
 from pocket_companion.nativehost.records import Record
-from pocket_companion.services.registry import SERVICES, spec_of
+from pocket_companion.services import SERVICES, spec_of
 
 TYPE_CHECKING = False  # typing is not loaded at start-up (see records.py)
 if TYPE_CHECKING:
@@ -45,13 +45,17 @@ class Deps:
 
     def __init__(self, clock: Callable[[], float] = time.time, tokens: TokenStore | None = None,
                  service_factory: ServiceFactory = make_service,
-                 opener: Opener | None = None, browser: Opener | None = None) -> None:
+                 opener: Opener | None = None, browser: Opener | None = None,
+                 make_tokens: Callable[[], TokenStore] | None = None) -> None:
         self.clock = clock
         self.service_factory = service_factory
         self._tokens, self._opener, self._browser = tokens, opener, browser
+        self._make_tokens = make_tokens  # ``tokens``, made when first needed
 
     @cached_property
     def tokens(self) -> TokenStore:
+        if self._tokens is None and self._make_tokens is not None:
+            return self._make_tokens()
         from pocket_companion.account.secrets.keychain import KeyringTokenStore
 
         return self._tokens or KeyringTokenStore()

@@ -95,8 +95,8 @@ def stored(home: Path) -> list[tuple[str, str, float, str, bool, tuple[str, ...]
 @given(listed=items())
 def test_a_list_exported_and_imported_into_an_empty_folder_is_the_same(
         tmp_path_factory: pytest.TempPathFactory, kind: str, listed: list[Item]) -> None:
-    from pocket_companion.library import exports, importer
     from pocket_companion.core import Companion, Deps
+    from pocket_companion.library import exports, importer
     from pocket_companion.library.query import Query
 
     first, second = tmp_path_factory.mktemp("first"), tmp_path_factory.mktemp("second")

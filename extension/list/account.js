@@ -119,7 +119,7 @@ export class Account {
     setText($("account-pending"), pending ? `${pages(pending)} waiting to be synced.`
       : account ? "Everything is synced." : "");
     setText($("account-why"), waitingReason(status));
-    $("sync").hidden = !(account && pending);
+    $("sync").hidden = !account; // a sync also brings the account's changes
     $("logout").hidden = !account;
     $("login-form").hidden = Boolean(account) || this.waiting;
     const service = this.client.about?.service;

@@ -78,7 +78,7 @@ export class AccountPanel {
     setText($("pending"), pendingLine(pending, account));
     setText($("pending-why"), account ? whyWaiting(this.status) : "");
     const confirming = !$("logout-confirm").hidden;
-    $("sync").hidden = !(account && pending) || confirming;
+    $("sync").hidden = !account || confirming; // a sync also brings the account's changes
     $("logout").hidden = !account || confirming;
     if (!account) $("logout-confirm").hidden = true;
     $("login-form").hidden = Boolean(account) || this.loggingIn;

@@ -17,8 +17,6 @@ import threading
 import time
 from functools import cached_property
 
-from pocket_companion.account.secrets.keyagent import TokenCache
-from pocket_companion.account.secrets.keyhelper import HelperTokenStore
 from pocket_companion.actions import Context, Later
 from pocket_companion.config import data_folder
 from pocket_companion.core import Companion, Deps
@@ -35,6 +33,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from pocket_companion.account.login.openers import Opener
+    from pocket_companion.account.secrets.keychain import TokenStore
     from pocket_companion.nativehost.dispatch import Reply
 
 log = get_logger("pocket_companion.host")
@@ -227,6 +226,15 @@ def refuse_all(reader: framing.RawReader, writer: framing.FrameWriter,
         writer.write(fail(request_id, error))
 
 
+def helper_tokens() -> TokenStore:
+    """The host's keychain: read by the helper process (the host never loads keyring), with
+    the session's token agent in front of it. Loaded when a handler first needs it."""
+    from pocket_companion.account.secrets.keyagent import TokenCache
+    from pocket_companion.account.secrets.keyhelper import HelperTokenStore
+
+    return HelperTokenStore(TokenCache.from_env())
+
+
 def main(opener: Opener | None = None) -> int:
     """The host as browsers start it; ``opener`` replaces the login window (tests)."""
     reader, out = claim_protocol_pipes()
@@ -238,8 +246,7 @@ def main(opener: Opener | None = None) -> int:
         return refuse_all(reader, writer, exc)
     configure(os.path.join(home, "logs"))
     caller = identify(sys.argv[1:])
-    tokens = HelperTokenStore(TokenCache.from_env())
-    companion = Companion(home, Deps(tokens=tokens, opener=opener))
+    companion = Companion(home, Deps(make_tokens=helper_tokens, opener=opener))
     host = Host(reader, writer, companion, caller)
     return host.serve()
 

@@ -34,8 +34,8 @@ from pocket_companion.errors import (
 from pocket_companion.library.outbox import Claimed, Outbox
 from pocket_companion.library.remote import apply_page
 from pocket_companion.library.store import ADD, Store
+from pocket_companion.services import spec_of
 from pocket_companion.services.base import ChangeResult, Credentials, ReadingService
-from pocket_companion.services.registry import spec_of
 
 if TYPE_CHECKING:
     from pocket_companion.account.secrets.keychain import TokenStore

@@ -20,13 +20,13 @@ from typing import Any, Protocol
 import pytest
 from pocket_companion import errors
 from pocket_companion.config import Settings
+from pocket_companion.services import SERVICES
 from pocket_companion.services.base import (
     Change,
     Credentials,
     ReadingService,
     RemoteItem,
 )
-from pocket_companion.services.registry import SERVICES
 from pocket_companion.services.spec import CAPABILITIES
 
 from tests.fakepocket import FakePocket, Fault

@@ -215,6 +215,9 @@ def test_import_a_pocket_zip_then_export_a_file_that_imports_back(
     assert status.startswith("Imported: 6 added"), status
     assert "2 rows could not be imported" in status, status
     assert any("part_000000.csv:10" in line and "http" in line for line in problems), problems
+    section = page.locator("#transfer")
+    section.scroll_into_view_if_needed()
+    section.screenshot(path=str(REPO / "docs" / "screenshots" / "list-import.png"))
     assert len(listing.host.items()) == before + 6
     shown = listpage.show(listing, "all")
     assert "https://example.org/#test" in listpage.urls(shown)
