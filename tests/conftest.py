@@ -18,6 +18,7 @@ from pocket_companion.services.pocket.client import PocketClient
 from tests.fakepocket import FakePocket
 from tests.support import runtime, users
 from tests.support.browser import ScriptedBrowser
+from tests.support.clock import Clock
 from tests.support.keyrings import MemoryKeyring
 from tests.support.users import User
 
@@ -85,6 +86,27 @@ def make_companion(home: Path, fake: FakePocket, memory_keyring: MemoryKeyring
         return Companion(home, deps)
 
     return make
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A clock the test moves (the companions of ``local`` and ``account`` run on it)."""
+    return Clock(1_800_000_000.0)
+
+
+@pytest.fixture
+def local(home: Path, clock: Clock) -> Companion:
+    """A companion with no account."""
+    return Companion(home, Deps(clock=clock))
+
+
+@pytest.fixture
+def account(make_companion: Callable[..., Companion], fake: FakePocket, clock: Clock
+            ) -> Companion:
+    """A companion logged in to the fake server, on ``clock``."""
+    companion = make_companion(clock=clock)
+    companion.login(server=fake.base_url, fields={"consumer_key": fake.CONSUMER_KEY}, timeout=20)
+    return companion
 
 
 @pytest.fixture

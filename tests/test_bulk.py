@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from pocket_companion.cli import call
-from pocket_companion.core import Companion, Deps
+from pocket_companion.core import Companion
 from pocket_companion.errors import CompanionError
 from pocket_companion.library.changes import UNDO_SECONDS
 
@@ -53,24 +53,6 @@ def refused(c: Companion, action: str, params: dict[str, Any]) -> CompanionError
     with pytest.raises(CompanionError) as caught:
         call(c, action, params)
     return caught.value
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(1_800_000_000.0)
-
-
-@pytest.fixture
-def local(home: Path, clock: Clock) -> Companion:
-    return Companion(home, Deps(clock=clock))
-
-
-@pytest.fixture
-def account(make_companion: Callable[..., Companion], fake: FakePocket,
-            clock: Clock) -> Companion:
-    c = make_companion(clock=clock)
-    c.login(server=fake.base_url, fields={"consumer_key": fake.CONSUMER_KEY}, timeout=20)
-    return c
 
 
 def test_each_url_gets_its_result_and_the_rest_is_applied(local: Companion) -> None:

@@ -5,9 +5,9 @@ call, as the last servers did."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from pocket_companion.account.secrets.keychain import KeyringTokenStore
@@ -15,7 +15,7 @@ from pocket_companion.cli import call as cli_call
 from pocket_companion.config import Settings
 from pocket_companion.core import Companion, Deps
 from pocket_companion.errors import CompanionError
-from pocket_companion.services.base import Credentials
+from pocket_companion.services.base import Credentials, PullPage
 from pocket_companion.services.pocket.adapter import PocketService
 from pocket_companion.services.pocket.client import PocketClient
 
@@ -93,20 +93,6 @@ def test_the_first_pull_brings_10000_items_in_3_calls_then_only_changes(
 def items_of(c: Companion, urls: list[str]) -> dict[str, dict[str, Any]]:
     found = {url: c.lookup(url) for url in urls}
     return {url: item.to_dict() for url, item in found.items() if item}
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def account(make_companion: Callable[..., Companion], fake: FakePocket, clock: Clock
-            ) -> Companion:
-    """A companion logged in to the fake server, on a clock the test moves."""
-    companion = make_companion(clock=clock)
-    companion.login(server=fake.base_url, fields={"consumer_key": fake.CONSUMER_KEY}, timeout=20)
-    return companion
 
 
 def synced_pair(c: Companion, fake: FakePocket) -> tuple[str, str]:
@@ -229,3 +215,41 @@ def test_a_refused_login_is_logged_out_only_after_a_refresh_was_tried(
         c.sync()
     assert caught.value.code == "not_authenticated" and RefreshCounting.refreshes == 1
     assert c.config.load().username is None
+
+
+
+class PushDuringPull(PocketService):
+    """Pocket, where a queued change falls due and is pushed while a pull's page is on its
+    way (as a save pushes while a background pull pages): the page predates the push."""
+
+    def __init__(self, client: PocketClient, clock: Clock) -> None:
+        super().__init__(client)
+        self.clock, self.companion = clock, cast("Companion | None", None)
+
+    def pull(self, creds: Credentials, cursor: str | None) -> Iterator[PullPage]:
+        for page in super().pull(creds, cursor):
+            if self.companion is not None:
+                companion, self.companion = self.companion, None
+                self.clock.advance(60)
+                assert companion.syncer.run() == (1, 0)  # the push goes, beside the pull
+            yield page
+
+
+def test_a_page_fetched_before_a_push_does_not_undo_it(
+        home: Path, fake: FakePocket, memory_keyring: MemoryKeyring, clock: Clock) -> None:
+    made: list[PushDuringPull] = []
+
+    def service(settings: Settings) -> PocketService:
+        made.append(PushDuringPull(PocketClient(settings.server, fake.CONSUMER_KEY), clock))
+        return made[-1]
+
+    c = Companion(home, Deps(clock=clock, tokens=KeyringTokenStore(), service_factory=service,
+                             opener=ScriptedBrowser()))  # type: ignore[arg-type]
+    c.login(server=fake.base_url, fields={"consumer_key": fake.CONSUMER_KEY}, timeout=20)
+    here, _ = synced_pair(c, fake)
+    change_while_down(c, fake, clock, url=here, op="archive")
+    for adapter in made:
+        adapter.companion = c
+    background_sync(c)  # nothing due yet; the pull fetches a page, the archive goes, then
+    assert server_item(fake, here)["status"] == "1"  # the page, still saying unread, lands
+    assert items(c)[here]["status"] == "archived"

@@ -5,13 +5,12 @@ and "Save all tabs" (`save_many`) leaving archived pages archived."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pocket_companion.cli import call
-from pocket_companion.core import Companion, Deps
+from pocket_companion.core import Companion
 
 from tests.fakepocket import FakePocket
 from tests.fakepocket.faults import Fault
@@ -26,24 +25,6 @@ def messages_until_reply(host: HostProcess) -> list[dict[str, Any]]:
     while "ok" not in seen[-1]:
         seen.append(host.read())
     return seen
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(1_800_000_000.0)
-
-
-@pytest.fixture
-def local(home: Path, clock: Clock) -> Companion:
-    return Companion(home, Deps(clock=clock))
-
-
-@pytest.fixture
-def account(make_companion: Callable[..., Companion], fake: FakePocket,
-            clock: Clock) -> Companion:
-    companion = make_companion(clock=clock)
-    companion.login(server=fake.base_url, fields={"consumer_key": fake.CONSUMER_KEY}, timeout=20)
-    return companion
 
 
 def test_a_save_says_kept_before_the_server_has_it_then_replies_once(

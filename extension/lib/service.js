@@ -8,6 +8,13 @@
 
 import { count } from "./words.js";
 
+/** What to do while a login waits: approve where its page opened (or that it is opening). */
+export function loginWaitText(login) {
+  const where = login.shownIn === "browser" ? "the browser tab" : "the login window";
+  return login.url ? `Approve Pocket Companion in ${where} that opened.`
+    : "Opening the login page…";
+}
+
 export const CAPABILITIES = ["archive", "favorite", "tags", "delete"];
 
 /** The capabilities the service lacks (none while it is unknown). */

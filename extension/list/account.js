@@ -5,7 +5,7 @@
  * `login-changed` messages, as in the panel.
  */
 
-import { cameIn, focusMissing, loginParams, missingField, showLoginFields }
+import { cameIn, focusMissing, loginParams, loginWaitText, missingField, showLoginFields }
   from "../lib/service.js";
 import { setText } from "../lib/text.js";
 import { pages } from "./format.js";
@@ -140,10 +140,7 @@ export class Account {
     $("login-wait").hidden = !this.waiting;
     if (this.waiting) {
       $("login-form").hidden = true;
-      const where = login.shownIn === "browser" ? "the browser tab" : "the login window";
-      setText($("login-wait-text"), login.url
-        ? `Approve Pocket Companion in ${where} that opened.`
-        : "Opening the login page…");
+      setText($("login-wait-text"), loginWaitText(login));
     }
     const message = { done: login.account && `Logged in as ${login.account.username}.`,
       failed: login.error && errorLine(login.error) };

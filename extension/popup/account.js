@@ -8,8 +8,9 @@
  */
 
 import { waitingReason } from "../list/account.js";
-import { cameIn, focusMissing, loginParams, missingField, neededLabel, showLoginFields }
-  from "../lib/service.js";
+import {
+  cameIn, focusMissing, loginParams, loginWaitText, missingField, neededLabel, showLoginFields,
+} from "../lib/service.js";
 import { setText } from "../lib/text.js";
 import { count } from "../lib/words.js";
 
@@ -143,10 +144,7 @@ export class AccountPanel {
     $("login-wait").hidden = !this.loggingIn;
     if (this.loggingIn) {
       $("login-form").hidden = true;
-      const where = login.shownIn === "browser" ? "the browser tab" : "the login window";
-      setText($("login-wait-text"), login.url
-        ? `Approve Pocket Companion in ${where} that opened.`
-        : "Opening the login page…");
+      setText($("login-wait-text"), loginWaitText(login));
       return;
     }
     if (login.state === "done") this.say(`Logged in as ${login.account.username}.`);

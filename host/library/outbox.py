@@ -200,6 +200,11 @@ class Outbox:
                 "FROM outbox o JOIN items i ON i.id = o.item", (UNDO_SECONDS,)).fetchone()
         return None if not row[1] else float(row[0])
 
+    def queued_items(self) -> set[int]:
+        """The items with changes queued or in flight."""
+        with self.store.db.read() as conn:
+            return {row[0] for row in conn.execute("SELECT DISTINCT item FROM outbox")}
+
     def last_error(self) -> str | None:
         with self.store.db.read() as conn:
             row = conn.execute(

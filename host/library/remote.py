@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from pocket_companion.errors import CompanionError
 from pocket_companion.library.changes import ADD, has_fresh_add
@@ -115,9 +115,11 @@ def _forget(conn: sqlite3.Connection, row_id: int) -> None:
     conn.execute("DELETE FROM items WHERE id = ?", (row_id,))
 
 
-def apply_page(conn: sqlite3.Connection, items: Sequence[RemoteItem], now: float
-               ) -> dict[str, int]:
-    """Apply one pulled page; counts of what it did (added, updated, removed, kept)."""
+def apply_page(conn: sqlite3.Connection, items: Sequence[RemoteItem], now: float,
+               in_flight: Collection[int] = ()) -> dict[str, int]:
+    """Apply one pulled page; counts of what it did (added, updated, removed, kept).
+    ``in_flight``: the items that had changes queued when the page was fetched (a push may
+    have settled them since; the page may not show it yet): they keep their state too."""
     counts = {"added": 0, "updated": 0, "removed": 0, "kept": 0}
     touched: list[int] = []
     for item in items:
@@ -131,7 +133,7 @@ def apply_page(conn: sqlite3.Connection, items: Sequence[RemoteItem], now: float
         if others:
             _fold(conn, keep, others)
         touched.append(keep["id"])
-        queued = _queued(conn, keep["id"])
+        queued = keep["id"] in in_flight or _queued(conn, keep["id"])
         if item.status == "deleted":
             if queued and not keep["deleted"]:
                 _resend(conn, keep["id"], now)

@@ -54,7 +54,8 @@ class Syncer:
                  service_factory: ServiceFactory) -> None:
         self.store, self.outbox, self.config = store, outbox, config
         self.tokens, self.service_factory = tokens, service_factory
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one push at a time
+        self._pulling = threading.Lock()  # one pull at a time, beside pushes
         self._cached: tuple[tuple[str, int], Credentials] | None = None
 
     def held_for(self) -> tuple[float, str]:
@@ -95,9 +96,9 @@ class Syncer:
         with self._lock:
             synced = self._signed_in(settings, service, creds, lambda c: self._push_all(
                 service, c, settings, force or retry_now))
-            pulled = self._signed_in(
-                settings, service, self._cached[1] if self._cached else creds,
-                lambda c: self._pull(service, c)) if pull else 0
+        pulled = self._signed_in(  # saves meanwhile push without waiting for it
+            settings, service, self._cached[1] if self._cached else creds,
+            lambda c: self._pull(service, c)) if pull else 0
         if held:
             self._hold(0.0, "")
         return synced, pulled
@@ -214,22 +215,37 @@ class Syncer:
 
     def _pull(self, service: ReadingService, creds: Credentials) -> int:
         """The account's changes since the last pull, a committed page at a time; the
-        cursor is kept once the last page is. Returns how many items came."""
-        cursor = self.store.get_meta("pull_cursor").get("pull_cursor")
-        count = 0
+        cursor is kept once the last page is. Returns how many items came (0 when a pull of
+        this host is already under way).
+
+        Pushes go on meanwhile: a page is not applied to the pages that had changes queued
+        or in flight when it was fetched (the page may predate them; the next pull brings
+        the server's state)."""
+        if not self._pulling.acquire(blocking=False):
+            return 0
         try:
-            for page in service.pull(creds, cursor):
-                with self.store.db.write(durable=True) as conn:
-                    apply_page(conn, page.items, self.store.clock())
-                    if page.cursor is not None:
-                        conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                                         [("pull_cursor", page.cursor),
-                                          ("last_pull", str(self.store.clock()))])
-                count += len(page.items)
+            return self._pull_pages(service, creds)
         except CompanionError as exc:
             self._hold_after(exc)
             raise
-        return count
+        finally:
+            self._pulling.release()
+
+    def _pull_pages(self, service: ReadingService, creds: Credentials) -> int:
+        pages = service.pull(creds, self.store.get_meta("pull_cursor").get("pull_cursor"))
+        count = 0
+        while True:
+            in_flight = self.outbox.queued_items()
+            page = next(pages, None)
+            if page is None:
+                return count
+            with self.store.db.write(durable=True) as conn:
+                apply_page(conn, page.items, self.store.clock(), in_flight)
+                if page.cursor is not None:
+                    conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                                     [("pull_cursor", page.cursor),
+                                      ("last_pull", str(self.store.clock()))])
+            count += len(page.items)
 
     def _failed(self, batch: list[Claimed], exc: CompanionError) -> None:
         sent = isinstance(exc, ServiceUnavailable) and exc.sent
