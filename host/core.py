@@ -85,7 +85,7 @@ class Companion:
         self.home = home
         self.deps = deps or Deps()
         self.config = Config(home)
-        self._services: dict[Settings, ReadingService] = {}
+        self._services: dict[tuple[Settings, int], ReadingService] = {}
 
     @cached_property
     def store(self) -> Store:
@@ -105,10 +105,11 @@ class Companion:
 
     def _service(self, settings: Settings) -> ReadingService:
         """One service (and HTTP session) per service, server and fields, kept for warm
-        reuse."""
-        key = Settings(settings.service, settings.server, options=settings.options)
+        reuse, and per thread: a pull pages beside a save's push, each on its own session."""
+        account = Settings(settings.service, settings.server, options=settings.options)
+        key = (account, threading.get_ident())
         if key not in self._services:
-            self._services[key] = self.deps.service_factory(key)
+            self._services[key] = self.deps.service_factory(account)
         return self._services[key]
 
     def hello(self) -> dict[str, Any]:
@@ -139,11 +140,12 @@ class Companion:
 
         return progress(self.store)
 
-    def sync_quietly(self, *, retry_now: bool = False, pull: bool = False
+    def sync_quietly(self, *, retry_now: bool = False, pull: bool = False, push: bool = True
                      ) -> CompanionError | None:
-        """Sync what is due; a failure is returned (and logged), never raised."""
+        """Sync what is due (see :meth:`Syncer.run`); a failure is returned (and logged),
+        never raised."""
         try:
-            self.syncer.run(retry_now=retry_now, pull=pull)
+            self.syncer.run(retry_now=retry_now, pull=pull, push=push)
         except CompanionError as exc:
             log.info("sync postponed: %s (%s)", exc.code, exc.message)
             return exc

@@ -63,6 +63,13 @@ class Host:
 
         return ThreadPoolExecutor(max_workers=1, thread_name_prefix="network")
 
+    @cached_property
+    def puller(self) -> ThreadPoolExecutor:
+        """The thread that pulls the account's changes, beside the requests' network work."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull")
+
     def send(self, reply: Reply | dict[str, Any]) -> None:
         try:
             try:
@@ -186,11 +193,19 @@ class Host:
             self.network.submit(self._sync_then_reschedule, retry_now)
 
     def _sync_then_reschedule(self, retry_now: bool) -> None:
-        """At a start or after a login (``retry_now``), and when a pull is due: push and
-        pull; else push what waits."""
-        pull = retry_now or not self.companion.syncer.pull_due()
-        if pull or self.companion.store.pending_count():
-            self.companion.sync_quietly(retry_now=retry_now, pull=pull)
+        """Push what waits; at a start or after a login (``retry_now``), and when one is
+        due, a pull follows on a thread of its own, so that requests (a save's push) need
+        not wait for it."""
+        if self.companion.store.pending_count():
+            self.companion.sync_quietly(retry_now=retry_now)
+        if retry_now or not self.companion.syncer.pull_due():
+            with contextlib.suppress(RuntimeError):  # the host is shutting down
+                self.puller.submit(self._pull_then_reschedule, retry_now)
+                return
+        self.schedule_sync(None)
+
+    def _pull_then_reschedule(self, retry_now: bool) -> None:
+        self.companion.sync_quietly(retry_now=retry_now, pull=True, push=False)
         self.schedule_sync(None)
 
     def close(self) -> None:
@@ -203,8 +218,9 @@ class Host:
         self.cancel_logins()
         for thread in logins:
             thread.join(timeout=5)
-        if "network" in self.__dict__:
-            self.network.shutdown(wait=True)
+        for pool in ("network", "puller"):
+            if pool in self.__dict__:
+                getattr(self, pool).shutdown(wait=True)
 
 
 def refuse_all(reader: framing.RawReader, writer: framing.FrameWriter,

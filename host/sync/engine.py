@@ -72,10 +72,11 @@ class Syncer:
         last = self.store.get_meta("last_pull").get("last_pull")
         return max(0.0, float(last or 0) + PULL_EVERY - self.store.clock())
 
-    def run(self, *, force: bool = False, retry_now: bool = False, pull: bool = False
-            ) -> tuple[int, int]:
-        """Push what is due (then pull, with ``pull``) and raise on a failed call; return
-        how many changes went and how many of the account's items came.
+    def run(self, *, force: bool = False, retry_now: bool = False, pull: bool = False,
+            push: bool = True) -> tuple[int, int]:
+        """Push what is due (unless ``push`` is false), then pull (with ``pull``), and raise
+        on a failed call; return how many changes went and how many of the account's items
+        came.
 
         ``retry_now`` (a host starting) retries at once what waits for a back-off or
         for the server to come back; ``force`` (an explicit sync) also reports a rate
@@ -93,9 +94,11 @@ class Syncer:
             return 0, 0
         service = self.service_factory(settings)  # loads the HTTP stack while the keychain is read
         creds = self._credentials(settings, service)
-        with self._lock:
-            synced = self._signed_in(settings, service, creds, lambda c: self._push_all(
-                service, c, settings, force or retry_now))
+        synced = 0
+        if push:
+            with self._lock:
+                synced = self._signed_in(settings, service, creds, lambda c: self._push_all(
+                    service, c, settings, force or retry_now))
         pulled = self._signed_in(  # saves meanwhile push without waiting for it
             settings, service, self._cached[1] if self._cached else creds,
             lambda c: self._pull(service, c)) if pull else 0
