@@ -267,7 +267,9 @@ def _reading_commands(command: Command) -> None:
     tag.add_argument("--remove", action="append", default=[], metavar="TAG", help="repeatable")
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(argv: list[str]) -> argparse.ArgumentParser:
+    """The commands; the installer's (install, uninstall, doctor) only when ``argv`` may
+    name one of them or asks for the list: the other commands do not load the installer."""
     parser = argparse.ArgumentParser(prog="pocket-companion", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -303,16 +305,20 @@ def _parser() -> argparse.ArgumentParser:
     login.add_argument("--timeout", type=int, help="seconds to wait for approval (default 300)")
     command("logout", cmd_logout, "disconnect the account and delete its token")
     from pocket_companion.cli_transfer import register as register_transfer  # import, export
-    from pocket_companion_installer.cli import register  # install, uninstall, doctor
 
     register_transfer(command)
-    register(sub)
+    first = next((word for word in argv if not word.startswith("-")), None)
+    if first is None or first not in sub.choices:
+        from pocket_companion_installer.cli import register  # install, uninstall, doctor
+
+        register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None, opener: Opener | None = None) -> int:
     """The command line; ``opener`` replaces the login window (tests)."""
-    args = _parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    args = _parser(words).parse_args(words)
     try:
         home = data_dir()
         setup_logging(home / "logs", stderr=False)

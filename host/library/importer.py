@@ -20,11 +20,10 @@ Changes an import queues are marked with its batch id (``outbox.batch``), so
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,17 +41,16 @@ SHOWN_PROBLEMS = 100  # problems listed in a report; the count covers all of the
 Progress = Callable[[int], None]
 
 
-@dataclass
 class Report:
-    """What an import did (or, for a dry run, would do)."""
+    """What an import did (or, for a dry run, would do). (A plain class: the command should
+    not load ``dataclasses`` and ``inspect`` for it.)"""
 
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    problem_count: int = 0
-    dry_run: bool = False
-    queued: int = 0  # pages this run queued for the server that were not waiting already
+    def __init__(self, *, dry_run: bool = False) -> None:
+        self.dry_run = dry_run
+        self.added = self.updated = self.unchanged = 0
+        self.problems: list[Problem] = []
+        self.problem_count = 0
+        self.queued = 0  # pages this run queued for the server that were not waiting already
 
     @property
     def rows(self) -> int:
@@ -213,7 +211,7 @@ def _batch_id(store: Store) -> str:
     current = _current(store)
     if current and _waiting(store, current["batch"]):
         return str(current["batch"])
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 def _current(store: Store) -> dict[str, Any] | None:

@@ -88,13 +88,15 @@ def _zip(path: Path, handle: IO[bytes]) -> Iterator[Entry]:
 
 
 def _one(name: str, head: bytes, stream: IO[bytes]) -> Iterator[Entry]:
-    from pocket_companion.library import import_csv, import_html
+    from pocket_companion.library import import_csv
 
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if start.startswith((b"{", b"[")):
         reader: Iterator[tuple[str, Raw | str]] = _json_rows(text)
     elif start.startswith(b"<") or b"<a " in start or b"<dt>" in start:
+        from pocket_companion.library import import_html  # html.parser: only for HTML
+
         reader = import_html.rows(text)
     else:
         reader = import_csv.rows(text)
