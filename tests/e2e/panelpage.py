@@ -563,6 +563,8 @@ def badges_clear_once_the_host_is_back(b: Browser, site: str) -> None:
         b.click_button(tab)
         assert no_backticks(outcome(b, tab))["text"] == "!"
     b.show(f"{site}/{b.name}-host-back-other")  # its mark is looked up: the host answers
+    # the extension retries a host that failed to start by itself, with a back-off that
+    # doubles from 1 s up to 60 s (a slow machine may have failed several starts meanwhile)
     button = wait_until(lambda: (x := b.button(tab))["text"] == "" and x,
-                        "the stale error cleared, without a reload")
+                        "the stale error cleared, without a reload", timeout=75)
     assert button["title"].endswith("Save this page")
