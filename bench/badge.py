@@ -127,10 +127,10 @@ def sample(log: list[list[Any]], tab_id: int, clicked: float) -> Sample | None:
 def click(browser: Chromium, url: str, wait_outcome: bool) -> Sample:
     """Click the button on the tab showing ``url``; again if the browser dropped it."""
     page = next(p for p in browser.context.pages if p.url == url)
-    page.bring_to_front()
     target = next(t for t in browser.cdp.send("Target.getTargets", {"filter": [{}]})
                   ["targetInfos"] if t["type"] == "tab" and t["url"] == url)
     for _ in range(3):
+        page.bring_to_front()  # another tab (the set-up page at a start) may have come first
         clicked = time.time() * 1000
         browser.cdp.send("Extensions.triggerAction",
                          {"id": browser.id, "targetId": target["targetId"]})

@@ -92,11 +92,12 @@ class Chromium:
 
     def click_button(self, page: Page) -> None:
         """Click the toolbar button on this tab (a page whose badge is still empty)."""
-        page.bring_to_front()
         target = next(t for t in self.cdp.send("Target.getTargets", {"filter": [{}]})["targetInfos"]
                       if t["type"] == "tab" and t["url"] == page.url)
         for _ in range(5):
-            # just after start-up the browser may drop the click silently: click again then
+            # just after start-up the browser may drop the click silently, and the set-up page
+            # (opened on install) may have come to the front: bring the page back, click again
+            page.bring_to_front()
             self.cdp.send("Extensions.triggerAction",
                           {"id": self.id, "targetId": target["targetId"]})
             deadline = time.monotonic() + 1.5
