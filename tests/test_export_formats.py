@@ -5,25 +5,14 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import NamedTuple
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pocket_companion.library.exports import FORMATS, write
 from pocket_companion.library.imports import Row, read
+from pocket_companion.library.items import Item
 from pocket_companion.nativehost.params import parse_tags
-
-
-class Item(NamedTuple):
-    url: str
-    title: str
-    tags: tuple[str, ...]
-    saved_at: float
-    status: str
-    favorite: bool
-    remote_id: str | None
-
 
 AWKWARD = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
 TAGS = st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=10),
@@ -48,10 +37,10 @@ def items(draw: st.DrawFn) -> list[Item]:
         url = draw(URLS)
         title = clean_title(draw(AWKWARD))
         tags = tuple(parse_tags([tag.replace(",", " ") for tag in draw(TAGS)]))
-        found[url] = Item(url, "" if title == url else title, tags,
+        found[url] = Item(len(found) + 1, url, "" if title == url else title, tags,
                           float(draw(st.integers(1_000_000_000, 2_000_000_000))),
                           draw(st.sampled_from(["unread", "archived"])), draw(st.booleans()),
-                          None)
+                          None, False)
     return list(found.values())
 
 

@@ -25,22 +25,15 @@ from pocket_companion.errors import CompanionError
 from pocket_companion.library.changes import ADD, has_fresh_add
 from pocket_companion.library.items import tags_json
 from pocket_companion.library.search import reindex
-from pocket_companion.library.urls import clean, site_of
+from pocket_companion.library.urls import clean, key_of, site_of
 from pocket_companion.services.base import RemoteItem
-
-
-def _key(url: str) -> str | None:
-    try:
-        return clean(url)[1] if url else None
-    except (CompanionError, ValueError):
-        return None
 
 
 def _matches(conn: sqlite3.Connection, item: RemoteItem) -> list[sqlite3.Row]:
     """Local rows for the server's item: by its id, and by its URL and resolved URL (one
     URL is one page here; a row still naming an id the server no longer gives out for that
     URL is the same page). The row bound to it comes first."""
-    keys = [k for k in (_key(item.url), _key(item.resolved_url)) if k]
+    keys = [k for k in (key_of(item.url), key_of(item.resolved_url)) if k]
     marks = ",".join("?" * len(keys)) or "NULL"
     rows = conn.execute(
         "SELECT id, key, tags, remote_id, deleted FROM items WHERE remote_id = ? OR "

@@ -158,6 +158,15 @@ def site_of(key: str) -> str:
     return host.removeprefix("www.")
 
 
+def key_of(raw: object) -> str | None:
+    """The lookup key of any URL as a save would clean it (another program's, a server's);
+    None for one a save refuses."""
+    try:
+        return clean(raw)[1]
+    except (InvalidUrl, ValueError):
+        return None
+
+
 def url_key(url: str) -> str:
     """The lookup key of an already cleaned URL."""
     parts = urlsplit(url)

@@ -100,8 +100,7 @@ class Syncer:
                 synced = self._signed_in(settings, service, creds, lambda c: self._push_all(
                     service, c, settings, force or retry_now))
         pulled = self._signed_in(  # saves meanwhile push without waiting for it
-            settings, service, self._cached[1] if self._cached else creds,
-            lambda c: self._pull(service, c)) if pull else 0
+            settings, service, creds, lambda c: self._pull(service, c)) if pull else 0
         if held:
             self._hold(0.0, "")
         return synced, pulled
@@ -148,8 +147,10 @@ class Syncer:
 
     def _signed_in(self, settings: Settings, service: ReadingService, creds: Credentials,
                    work: Callable[[Credentials], int]) -> int:
-        """``work`` with the credentials; when they are refused, once more with refreshed
-        ones (none: the account is logged out)."""
+        """``work`` with the newest credentials (a refresh may have replaced ``creds``); when
+        they are refused, once more with refreshed ones (none: the account is logged out)."""
+        if self._cached is not None:
+            creds = self._cached[1]
         try:
             return work(creds)
         except NotAuthenticated:

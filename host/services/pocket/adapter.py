@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from pocket_companion.library.urls import url_key
+from pocket_companion.library.urls import key_of
 from pocket_companion.services.base import (
     Change,
     ChangeResult,
@@ -152,13 +152,13 @@ class PocketService:
                    ) -> dict[str, str]:
         """Pocket has no look-up by URL: the items changed since a little before the earliest
         send are read and matched by their lookup key."""
-        wanted = {url_key(url): url for url in urls}
+        wanted = {key_of(url): url for url in urls}
         found: dict[str, str] = {}
         for listed, _ in self._pages(creds, detailType="simple",
                                      since=max(1, int(since - _RECONCILE_SLACK))):
             for item in self._items(listed):
                 for url in (item.url, item.resolved_url):
-                    key = url and _key(url)
+                    key = key_of(url) if url else None
                     if key in wanted and item.status != "deleted":
                         found[wanted[key]] = item.remote_id
         return found
@@ -166,9 +166,3 @@ class PocketService:
     def refresh(self, creds: Credentials) -> Credentials | None:
         return None  # Pocket's access tokens do not expire; a refused one needs a new login
 
-
-def _key(url: str) -> str | None:
-    try:
-        return url_key(url)
-    except ValueError:
-        return None
