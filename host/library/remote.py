@@ -22,7 +22,7 @@ import sqlite3
 from collections.abc import Collection, Sequence
 
 from pocket_companion.errors import CompanionError
-from pocket_companion.library.changes import ADD, has_fresh_add
+from pocket_companion.library.changes import ADD, enqueue, has_fresh_add
 from pocket_companion.library.items import tags_json
 from pocket_companion.library.search import reindex
 from pocket_companion.library.urls import clean, key_of, site_of
@@ -93,18 +93,16 @@ def _resend(conn: sqlite3.Connection, row_id: int, now: float) -> None:
     conn.execute("DELETE FROM outbox WHERE item = ? AND op != ? AND claimed_by IS NULL",
                  (row_id, ADD))
     if not has_fresh_add(conn, row_id):
-        conn.execute("INSERT INTO outbox (item, op, created_at) VALUES (?, ?, ?)",
-                     (row_id, ADD, now))
+        enqueue(conn, row_id, ADD, now)
     for op, wanted in (("archive", state["status"] == "archived"),
                        ("favorite", bool(state["favorite"]))):
         if wanted:
-            conn.execute("INSERT INTO outbox (item, op, created_at) VALUES (?, ?, ?)",
-                         (row_id, op, now))
+            enqueue(conn, row_id, op, now)
 
 
 def _forget(conn: sqlite3.Connection, row_id: int) -> None:
+    """Gone from the list (its search entry goes with the page's reindex)."""
     conn.execute("DELETE FROM outbox WHERE item = ?", (row_id,))
-    conn.execute("DELETE FROM items_fts WHERE rowid = ?", (row_id,))
     conn.execute("DELETE FROM items WHERE id = ?", (row_id,))
 
 
