@@ -13,7 +13,7 @@ from pathlib import Path
 from tests.fakepocket import FakePocket
 from tests.support import runtime
 
-from . import cases, pull, setup, transfer
+from . import cases, pull, services, setup, transfer
 
 
 def _table(rows: list[cases.Row]) -> str:
@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
             rows += transfer.imports(tmp, sizes.imported)
             rows += transfer.exports(tmp, tmp / "list", sizes.items, sizes.items // 10)
             rows += pull.first_pull(tmp, sizes.pulled, keyenv)
+            rows += services.save_all(tmp, sizes.tabs, 1, keyenv, cases.WAN_DELAY)
         finally:
             runtime.remove(folder)
     print(_table(rows))

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 
 from pocket_companion.errors import CompanionError, InvalidParams, RateLimited, ServiceUnavailable
+from pocket_companion.logs import register_secret
 from pocket_companion.nativehost.caller import Caller
 from pocket_companion.nativehost.params import Params
 from pocket_companion.nativehost.records import Record
@@ -207,10 +208,13 @@ def login(c: Companion, p: Params, ctx: Context) -> Data:
     legacy = p.text("consumer_key", max_chars=100)  # before services had fields
     if legacy and "consumer_key" not in fields:
         fields["consumer_key"] = legacy
+    secrets = p.texts("secrets", max_chars=4096)
+    for value in secrets.values():
+        register_secret(value)  # never in a log line, whatever fails next
     return c.login(service=p.text("service", max_chars=40),
-                   server=p.text("server", max_chars=8192), fields=fields,
+                   server=p.text("server", max_chars=8192), fields=fields, secrets=secrets,
                    timeout=p.integer("timeout", 300, 1, 3600),
-                   show_in=p.choice("show_in", ("window", "browser"), "window"),
+                   show_in=p.choice("show_in", ("window", "browser", "device"), "window"),
                    cancel=ctx.cancel, progress=ctx.progress)
 
 
@@ -280,9 +284,8 @@ ACTIONS: dict[str, Action] = {
                                           "query", "sort"})),
     "tags": Action(tags),
     "sync": Action(sync, kind="network"),
-    "login": Action(login, frozenset({"service", "server", "fields", "consumer_key", "timeout",
-                                      "show_in"}),
-                    "login"),
+    "login": Action(login, frozenset({"service", "server", "fields", "secrets", "consumer_key",
+                                      "timeout", "show_in"}), "login"),
     "login_cancel": Action(login_cancel),
     "logout": Action(logout),
     "modify": Action(modify, frozenset({"url", "item_id", "op", "tags"})),

@@ -26,7 +26,6 @@ from pocket_companion.logs import setup_logging
 from pocket_companion.nativehost.caller import Caller
 from pocket_companion.nativehost.dispatch import as_error
 from pocket_companion.nativehost.params import Params
-from pocket_companion.services import SERVICES
 from pocket_companion.text import for_terminal, terminal_lines
 
 if TYPE_CHECKING:
@@ -48,17 +47,11 @@ class Outcome(NamedTuple):
 def call(companion: Companion, name: str, params: Data) -> Data:
     """Run one action's own handler, as the host does; its errors propagate."""
     action = ACTIONS[name]
-    ctx = Context(Caller("cli", ""), _progress, threading.Event(), lambda: 0)
+    from pocket_companion.cli_login import progress
+
+    ctx = Context(Caller("cli", ""), progress, threading.Event(), lambda: 0)
     result = action.handler(companion, Params(params, action.params), ctx)
     return result.run() if isinstance(result, Later) else result
-
-
-def _progress(stage: str, data: Data) -> None:
-    if stage == "authorize" and data["shown_in"] == "window":
-        print("Approve Pocket Companion in the window that opened.", file=sys.stderr)
-    elif stage == "authorize":
-        print(f"Approve Pocket Companion in your browser. If no browser appears, open:\n"
-              f"  {for_terminal(data['url'])}", file=sys.stderr)
 
 
 def _state_line(data: Data) -> str:
@@ -208,42 +201,6 @@ def cmd_sync(c: Companion, args: argparse.Namespace) -> Data | str:
             f"still waiting: {data['pending']}")
 
 
-ASK = "-"  # --consumer-key with no value: the key is asked for, not given in the arguments
-
-
-def _consumer_key(given: str | None) -> str | None:
-    """The key from the terminal or stdin (``--consumer-key`` alone), else as given; a key in
-    the arguments works but is visible to every user of this computer while it runs."""
-    if given is None:
-        return None
-    if given != ASK:
-        print("pocket-companion: note: other users of this computer can see a consumer key "
-              "given in the command line; next time leave the value out and type it when "
-              "asked (or set POCKET_CONSUMER_KEY)", file=sys.stderr)
-        return given
-    if sys.stdin.isatty():
-        print("Consumer key: ", end="", file=sys.stderr, flush=True)
-    return sys.stdin.readline().strip() or None
-
-
-def cmd_login(c: Companion, args: argparse.Namespace) -> Data | str:
-    key = _consumer_key(args.consumer_key)
-    params = {"service": args.service, "server": args.server,
-              "fields": {"consumer_key": key} if key else None,
-              "timeout": args.timeout, "show_in": "browser" if args.system_browser else None}
-    data = call(c, "login", {k: v for k, v in params.items() if v is not None})
-    synced = call(c, "sync", {})
-    if args.json:
-        return {**data, "synced": synced["synced"], "pulled": synced["pulled"]}
-    return (f"Logged in as {data['username']} on {data['server']}; sent {synced['synced']} "
-            f"changes, {synced['pulled']} came from the account")
-
-
-def cmd_logout(c: Companion, args: argparse.Namespace) -> Data | str:
-    call(c, "logout", {})
-    return "Logged out; the token was removed from the keychain"
-
-
 Command = Callable[[str, Callable[..., Data | str | Outcome], str], argparse.ArgumentParser]
 
 
@@ -289,22 +246,10 @@ def _parser(argv: list[str]) -> argparse.ArgumentParser:
     command("status", cmd_status, "show the account and what waits to be synced")
     command("sync", cmd_sync, "send everything waiting to the connected account, then bring "
             "in what changed there")
-    login = command("login", cmd_login, "connect an account; its list is synced both ways")
-    login.add_argument("--service", choices=sorted(SERVICES),
-                       help="the kind of server (default: the configured one, else pocket)")
-    login.add_argument("--server", help="server URL (default: the configured one, else the "
-                       "service's own)")
-    login.add_argument("--consumer-key", nargs="?", const=ASK, metavar="KEY",
-                       help="(pocket) the app's consumer key on that server; give the option "
-                            "alone and "
-                            "type the key when asked (or pipe it in): a key in the command "
-                            "line is visible to other users")
-    login.add_argument("--system-browser", action="store_true",
-                       help="show the authorize page in the default web browser instead of a "
-                            "window of its own (automatic when no display is available)")
-    login.add_argument("--timeout", type=int, help="seconds to wait for approval (default 300)")
-    command("logout", cmd_logout, "disconnect the account and delete its token")
+    from pocket_companion.cli_login import register as register_login  # login, logout
     from pocket_companion.cli_transfer import register as register_transfer  # import, export
+
+    register_login(command)
 
     register_transfer(command)
     first = next((word for word in argv if not word.startswith("-")), None)

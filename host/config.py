@@ -92,8 +92,10 @@ class Settings(Record):
 
     @property
     def keychain_name(self) -> str:
-        """The keychain entry that holds this account's credentials."""
-        return f"{self.username}@{self.server}"
+        """The keychain entry that holds this account's credentials (a Pocket account's
+        name has no service in it, as release 0.1 named it)."""
+        name = f"{self.username}@{self.server}"
+        return name if self.service == "pocket" else f"{self.service}:{name}"
 
 
 def options_of(values: dict[str, object]) -> tuple[tuple[str, str], ...]:

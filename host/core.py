@@ -15,7 +15,7 @@ from functools import cached_property
 
 from pocket_companion import PROTOCOL_VERSION, __version__
 from pocket_companion.config import Config, Settings, check_server, options_of
-from pocket_companion.errors import CompanionError, InvalidParams
+from pocket_companion.errors import CompanionError, FieldRejected, InvalidParams
 from pocket_companion.logs import get_logger
 from pocket_companion.nativehost.records import Record
 from pocket_companion.services import SERVICES, spec_of
@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from pocket_companion.account.login.openers import Opener
     from pocket_companion.account.secrets.keychain import TokenStore
     from pocket_companion.library.store import Item, NewItem, Store
-    from pocket_companion.services.base import ReadingService, RedirectLogin
+    from pocket_companion.services.base import ReadingService
+    from pocket_companion.services.spec import ServiceSpec
     from pocket_companion.sync.engine import ServiceFactory, Syncer
 
 log = get_logger(__name__)
@@ -73,6 +74,23 @@ class Deps:
         from pocket_companion.account.login.window import EmbeddedWindow
 
         return self._opener or EmbeddedWindow(self.browser)
+
+
+def _needed(spec: ServiceSpec, target: Settings, secrets: dict[str, str]) -> dict[str, str]:
+    """The secrets given, once every field the login needs is there; a missing one is named
+    (the form shows its hint)."""
+    names = {field.name for field in spec.fields if field.secret}
+    unknown = set(secrets) - names
+    if unknown:
+        raise InvalidParams(f"a {spec.title} login has no secret {sorted(unknown)[0]!r}")
+    given = {name: value for name, value in secrets.items() if value.strip()}
+    for field in spec.fields:
+        if field.optional or field.kind == "flag" or field.env:
+            continue
+        if not (given.get(field.name) if field.secret else target.option(field.name)):
+            raise FieldRejected(field.name, f"the {spec.title} login needs the "
+                                f"{field.label.lower()} ({field.hint})")
+    return given
 
 
 class SaveOutcome(Record):
@@ -120,7 +138,7 @@ class Companion:
         return {"version": __version__, "protocol": PROTOCOL_VERSION,
                 "account": settings.account,
                 "service": spec.describe() if spec else None,
-                "services": sorted(SERVICES)}
+                "services": [other.describe() for other in SERVICES.values()]}
 
     def status(self) -> dict[str, Any]:
         settings = self.config.load()
@@ -182,30 +200,42 @@ class Companion:
         current = self.config.load()
         spec = spec_of(service or current.service)
         same = spec.name == current.service
-        unknown = set(fields) - {field.name for field in spec.fields}
+        kept = {field.name for field in spec.fields if not field.secret}
+        unknown = set(fields) - kept
         if unknown:
-            raise InvalidParams(f"a {spec.title} login has no field {sorted(unknown)[0]!r}")
+            name = sorted(unknown)[0]
+            secret = name in {field.name for field in spec.fields}
+            raise InvalidParams(f"a {spec.title} login's {name!r} is a secret: give it with "
+                                "the secrets, never kept in the settings" if secret else
+                                f"a {spec.title} login has no field {name!r}")
         base = current.server if same else spec.default_server
         stored = dict(current.options) if same else {}
-        return Settings(spec.name, check_server(server) if server else base,
-                        options=options_of({**stored, **fields}))
+        if server:
+            base = check_server(server)
+        if not base:
+            raise FieldRejected("server", f"{spec.title} needs the address of your server")
+        return Settings(spec.name, base, options=options_of({**stored, **fields}))
 
     def login(self, *, service: str | None = None, server: str | None = None,
-              fields: dict[str, str] | None = None, timeout: float = 300.0,
-              cancel: threading.Event | None = None, progress: Progress | None = None,
-              show_in: str = "window") -> dict[str, str]:
-        from typing import cast
-
-        from pocket_companion.account.login.oauth import run_login
+              fields: dict[str, str] | None = None, secrets: dict[str, str] | None = None,
+              timeout: float = 300.0, cancel: threading.Event | None = None,
+              progress: Progress | None = None, show_in: str = "window") -> dict[str, str]:
+        """Connect an account (see :mod:`.account.login.flows` for the kinds of login);
+        ``secrets`` (passwords, tokens) go to the service once and are never kept but in
+        what the keychain stores for the account."""
+        from pocket_companion.account.login.flows import LoginRequest, sign_in
+        from pocket_companion.account.login.oauth import quiet
 
         current = self.config.load()
         target = self._target(service, server, fields or {})
-        if spec_of(target.service).login != "redirect":
-            raise InvalidParams(f"this release cannot log in to {target.service} yet")
-        adapter = cast("RedirectLogin", self.deps.service_factory(target))
+        spec = spec_of(target.service)
+        given = _needed(spec, target, secrets or {})
+        adapter = self.deps.service_factory(target)
         self.deps.tokens.get(target.keychain_name)  # fail now, not after the user approved
         opener = self.deps.browser if show_in == "browser" else self.deps.opener
-        grant = run_login(adapter, opener, timeout=timeout, cancel=cancel, progress=progress)
+        grant = sign_in(spec, adapter, LoginRequest(given, show_in, timeout,
+                                                    cancel or threading.Event(),
+                                                    progress or quiet), opener)
         account = target._replace(username=grant.username)
         self.deps.tokens.set(account.keychain_name, grant.credentials.to_text())
         if current.username and current.keychain_name != account.keychain_name:

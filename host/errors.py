@@ -10,7 +10,7 @@ reuse one, only add (see PROTOCOL.md).
     ├── ForbiddenCaller, NotFound, ReplyTooLarge
     ├── NotAuthenticated, Forbidden, ServiceError
     ├── RateLimited, ServiceUnavailable              (retryable)
-    ├── LoginRejected, LoginExpired, LoginTimeout, LoginCancelled
+    ├── LoginRejected, FieldRejected, LoginExpired, LoginTimeout, LoginCancelled
     ├── SecureStorageUnavailable, UnsafeFolder, StorageUnavailable
     └── InternalError
 """
@@ -128,6 +128,19 @@ class LoginRejected(CompanionError):
     """The user did not approve the app on the authorize page."""
 
     code = "login_rejected"
+
+
+class FieldRejected(CompanionError):
+    """The service refused one of the login form's values; ``field`` names it."""
+
+    code = "field_rejected"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "field": self.field}
 
 
 class LoginExpired(CompanionError):

@@ -5,7 +5,7 @@ call, as the last servers did."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -226,8 +226,9 @@ class PushDuringPull(PocketService):
         super().__init__(client)
         self.clock, self.companion = clock, cast("Companion | None", None)
 
-    def pull(self, creds: Credentials, cursor: str | None) -> Iterator[PullPage]:
-        for page in super().pull(creds, cursor):
+    def pull(self, creds: Credentials, cursor: str | None, known: Collection[str] = ()
+             ) -> Iterator[PullPage]:
+        for page in super().pull(creds, cursor, known):
             if self.companion is not None:
                 companion, self.companion = self.companion, None
                 self.clock.advance(60)

@@ -70,7 +70,8 @@ def test_a_release_0_1_data_folder_upgrades_in_place_and_keeps_working(
     hello = host.request("hello")["data"]
     assert hello["account"]["service"] == "pocket"
     assert hello["service"]["name"] == "pocket"
-    assert set(hello["service"]["capabilities"]) == {"archive", "favorite", "tags", "delete"}
+    assert set(hello["service"]["capabilities"]) == {"archive", "favorite", "tags", "delete",
+                                                    "pull"}
     assert [field["name"] for field in hello["service"]["fields"]] == ["consumer_key"]
     assert host.finish()[0] == 0
 

@@ -200,6 +200,11 @@ class Store:
                         f"that page was not deleted in the last {UNDO_SECONDS:.0f} s (nor is it "
                         "in the reading list)")
 
+    def remote_ids(self) -> set[str]:
+        """The server's ids of the items it has (deleted ones here included)."""
+        rows = self.db.query("SELECT remote_id FROM items WHERE remote_id IS NOT NULL", ())
+        return {row["remote_id"] for row in rows}
+
     def pending_count(self) -> int:
         """Pages with changes waiting for the server (a deleted page the server never saw
         stops waiting once it can no longer be restored)."""

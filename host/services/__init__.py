@@ -5,10 +5,16 @@ services this program knows, by name. Loaded by ``hello``: no typing, no HTTP st
 from __future__ import annotations
 
 from pocket_companion.errors import InvalidParams
+from pocket_companion.services.instapaper import SPEC as INSTAPAPER
+from pocket_companion.services.karakeep import SPEC as KARAKEEP
+from pocket_companion.services.linkding import SPEC as LINKDING
 from pocket_companion.services.pocket import SPEC as POCKET
+from pocket_companion.services.readeck import SPEC as READECK
 from pocket_companion.services.spec import ServiceSpec
+from pocket_companion.services.wallabag import SPEC as WALLABAG
 
-SERVICES: dict[str, ServiceSpec] = {spec.name: spec for spec in (POCKET,)}
+SERVICES: dict[str, ServiceSpec] = {
+    spec.name: spec for spec in (POCKET, WALLABAG, READECK, INSTAPAPER, KARAKEEP, LINKDING)}
 
 
 def spec_of(name: str) -> ServiceSpec:

@@ -35,7 +35,12 @@ from pocket_companion.library.outbox import Claimed, Outbox
 from pocket_companion.library.remote import apply_page
 from pocket_companion.library.store import ADD, Store
 from pocket_companion.services import spec_of
-from pocket_companion.services.base import ChangeResult, Credentials, ReadingService
+from pocket_companion.services.base import (
+    ChangeResult,
+    Credentials,
+    Interrupted,
+    ReadingService,
+)
 
 if TYPE_CHECKING:
     from pocket_companion.account.secrets.keychain import TokenStore
@@ -47,6 +52,15 @@ REFRESH_MARGIN = 60.0  # credentials this close to their expiry are refreshed fi
 # Batches claimed at once: fewer transactions; the claim's lease (outbox.LEASE_SECONDS)
 # covers them all at the client's longest request (25 s).
 CLAIM_BATCHES = 8
+
+
+class _Cut(Exception):
+    """A batch pushed in part: the changes answered, the rest, and why they were not."""
+
+    def __init__(self, done: list[tuple[Claimed, ChangeResult]], rest: list[Claimed],
+                 error: CompanionError) -> None:
+        super().__init__(error.message)
+        self.done, self.rest, self.error = done, rest, error
 
 
 class Syncer:
@@ -182,11 +196,13 @@ class Syncer:
                 batch = claimed[start:start + size]
                 try:
                     delivered, done = self._send(service, creds, batch, settings)
-                except CompanionError as exc:
+                except (CompanionError, _Cut) as exc:
+                    cut = exc if isinstance(exc, _Cut) else _Cut([], batch, exc)
+                    answered += cut.done
                     self.outbox.settle([c for c, _ in answered], [r for _, r in answered])
                     self.outbox.unclaim(claimed[start + size:])
-                    self._failed(batch, exc)
-                    raise
+                    self._failed(cut.rest, cut.error)
+                    raise cut.error from None
                 answered += done
                 synced += delivered + sum(result.ok for _, result in done)
         return synced
@@ -199,7 +215,12 @@ class Syncer:
         if delivered:
             self.outbox.mark_delivered([c for c in batch if c.seq in delivered], delivered)
         rest = [c for c in batch if c.seq not in delivered]
-        results = service.push(creds, [c.change for c in rest]) if rest else []
+        try:
+            results = service.push(creds, [c.change for c in rest]) if rest else []
+        except Interrupted as stopped:
+            raise _Cut([(rest[i], result) for i, result in stopped.answered.items()],
+                       [c for i, c in enumerate(rest) if i not in stopped.answered],
+                       stopped.error) from None
         return len(delivered), list(zip(rest, results, strict=True))
 
     def _already_there(self, service: ReadingService, creds: Credentials,
@@ -236,7 +257,8 @@ class Syncer:
             self._pulling.release()
 
     def _pull_pages(self, service: ReadingService, creds: Credentials) -> int:
-        pages = service.pull(creds, self.store.get_meta("pull_cursor").get("pull_cursor"))
+        pages = service.pull(creds, self.store.get_meta("pull_cursor").get("pull_cursor"),
+                             self.store.remote_ids())
         count = 0
         while True:
             in_flight = self.outbox.queued_items()

@@ -1,6 +1,7 @@
 """One contract for every reading-list service, run against each adapter and the fake server
 of its service (as keyring runs one suite over its backends). A new adapter joins by adding
-a :class:`Remote` for its fake to ``REMOTES``; every test then runs against it too.
+a module to :mod:`tests.contract.remotes` with a ``REMOTE`` factory for its fake (a
+:class:`~tests.contract.remotes.Remote`); every test then runs against it too.
 
 What an adapter promises (``pocket_companion.services.base``): one push result per change,
 in order, a failed change failing alone; adds that merge when the spec says so; pulls that
@@ -13,13 +14,12 @@ reached.
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any, Protocol
+from collections.abc import Collection
+from typing import Any
 
 import pytest
+import requests
 from pocket_companion import errors
-from pocket_companion.config import Settings
 from pocket_companion.services import SERVICES
 from pocket_companion.services.base import (
     Change,
@@ -29,101 +29,14 @@ from pocket_companion.services.base import (
 )
 from pocket_companion.services.spec import CAPABILITIES
 
-from tests.fakepocket import FakePocket, Fault
+from tests.contract.remotes import Remote
+from tests.fakepocket import Fault
 
 
-class Remote(Protocol):
-    """A service's fake server, driven from the test's side."""
-
-    name: str
-
-    def service(self, server: str | None = None) -> ReadingService: ...
-
-    def credentials(self) -> Credentials: ...
-
-    def revoke(self, creds: Credentials) -> None: ...
-
-    def seed(self, url: str, title: str = "", archived: bool = False) -> str: ...
-
-    def change_elsewhere(self, url: str) -> None: ...
-
-    def delete_elsewhere(self, url: str) -> None: ...
-
-    def tick(self) -> None: ...
-
-    def fail_next(self, status: int) -> None: ...
-
-    def items(self) -> dict[str, dict[str, Any]]: ...
-
-    @contextmanager
-    def limited(self, calls: int) -> Iterator[Remote]: ...
-
-    @contextmanager
-    def without_permission(self) -> Iterator[Remote]: ...
-
-
-class PocketRemote:
-    name = "pocket"
-
-    def __init__(self, fake: FakePocket) -> None:
-        self.fake = fake
-
-    def service(self, server: str | None = None) -> ReadingService:
-        settings = Settings("pocket", server or self.fake.base_url,
-                            options=(("consumer_key", self.fake.CONSUMER_KEY),))
-        return SERVICES["pocket"].make(settings)
-
-    def credentials(self) -> Credentials:
-        return Credentials(self.fake.issue_token())
-
-    def revoke(self, creds: Credentials) -> None:
-        self.fake.revoke(creds.secret)
-
-    def seed(self, url: str, title: str = "", archived: bool = False) -> str:
-        [item_id] = self.fake.seed_many([{"url": url, "title": title,
-                                          "status": "archived" if archived else "unread"}])
-        return item_id
-
-    def change_elsewhere(self, url: str) -> None:
-        self.fake.edit(url, status="archived", tags=["elsewhere"])
-
-    def delete_elsewhere(self, url: str) -> None:
-        self.fake.remove(url)
-
-    def tick(self) -> None:
-        self.fake.advance(2)
-
-    def fail_next(self, status: int) -> None:
-        self.fake.inject(Fault("status", status=status))
-
-    def items(self) -> dict[str, dict[str, Any]]:
-        return {item["given_url"]: item for item in self.fake.items().values()}
-
-    @contextmanager
-    def limited(self, calls: int) -> Iterator[Remote]:
-        with FakePocket(user_limit=calls) as fake:
-            yield PocketRemote(fake)
-
-    @contextmanager
-    def without_permission(self) -> Iterator[Remote]:
-        with FakePocket(consumer_keys={FakePocket.CONSUMER_KEY: "d"}) as fake:
-            yield PocketRemote(fake)
-
-
-REMOTES = {"pocket": lambda: PocketRemote(FakePocket(count_cap=5000).start())}
-
-
-@pytest.fixture(params=sorted(REMOTES))
-def remote(request: pytest.FixtureRequest) -> Iterator[Remote]:
-    made = REMOTES[request.param]()
-    yield made
-    made.fake.stop()  # type: ignore[attr-defined]
-
-
-def pulled(service: ReadingService, creds: Credentials, cursor: str | None
-           ) -> tuple[list[RemoteItem], str | None]:
+def pulled(service: ReadingService, creds: Credentials, cursor: str | None,
+           known: Collection[str] = ()) -> tuple[list[RemoteItem], str | None]:
     """Every item of a pull, and the cursor it ends with; only the last page has one."""
-    pages = list(service.pull(creds, cursor))
+    pages = list(service.pull(creds, cursor, known))
     assert all(page.cursor is None for page in pages[:-1]) and pages[-1].cursor
     return [item for page in pages for item in page.items], pages[-1].cursor
 
@@ -191,7 +104,7 @@ def test_a_pull_brings_everything_then_only_what_changed(remote: Remote) -> None
     remote.change_elsewhere("https://contract.example/p2")
     remote.delete_elsewhere("https://contract.example/p3")
     remote.tick()
-    delta, _ = pulled(service, creds, cursor)
+    delta, _ = pulled(service, creds, cursor, {item.remote_id for item in items})
     changed = {item.remote_id: item for item in delta}
     assert changed[found["https://contract.example/p2"].remote_id].status == "archived"
     assert changed[found["https://contract.example/p2"].remote_id].tags == ("elsewhere",)
@@ -253,3 +166,35 @@ def test_an_unreachable_server_was_not_sent_anything(remote: Remote) -> None:
     with pytest.raises(errors.ServiceUnavailable) as caught:
         service.push(remote.credentials(), [Change("add", "https://contract.example/")])
     assert caught.value.sent is False
+
+
+class Impatient(requests.Session):
+    """A session that waits half a second for an answer (a server that hangs)."""
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        kwargs["timeout"] = (2.0, 0.5)
+        return super().send(request, **kwargs)
+
+
+@pytest.mark.parametrize("fault", [Fault("slow", seconds=1.5, processed=True),
+                                   Fault("reset_after_processing")],
+                         ids=["timeout", "reset"])
+def test_an_answer_lost_after_the_work_is_maybe_sent_and_found_after(remote: Remote,
+                                                                     fault: Fault) -> None:
+    service, creds = remote.service(session_factory=Impatient), remote.credentials()
+    remote.inject(fault)
+    with pytest.raises(errors.ServiceUnavailable) as caught:
+        service.push(creds, [Change("add", "https://contract.example/lost-answer")])
+    assert caught.value.sent and caught.value.retryable
+    found = service.find_saved(creds, ["https://contract.example/lost-answer"], since=1.0)
+    assert list(found) == ["https://contract.example/lost-answer"]
+
+
+def test_a_proxy_error_page_is_retryable(remote: Remote) -> None:
+    service, creds = remote.service(), remote.credentials()
+    remote.inject(Fault("html_error", status=502))
+    with pytest.raises(errors.ServiceUnavailable) as caught:
+        service.push(creds, [Change("add", "https://contract.example/proxy")])
+    assert caught.value.retryable
+    assert service.push(creds, [Change("add", "https://contract.example/proxy")])[0].ok
+    assert remote.copies("https://contract.example/proxy") == 1

@@ -84,6 +84,9 @@ class BrowserPage:
     def outcome(self) -> str | None:
         return None
 
+    def redirected_to(self) -> str | None:
+        return None
+
     def close(self) -> None:
         self.closed = True
 

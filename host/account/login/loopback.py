@@ -105,6 +105,7 @@ class LoopbackServer(ThreadingHTTPServer):
         self.done = threading.Event()  # the outcome is known: the redirect's page says it
         self.misused = threading.Event()  # a one-time link was requested twice
         self._text = ""
+        self.reply: dict[str, str] = {}  # the redirect's query, once it arrived
         self._lock = threading.Lock()
         self._links: dict[str, str | None] = {}
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
@@ -146,6 +147,7 @@ class LoopbackServer(ThreadingHTTPServer):
         with self._lock:
             if self.hit.is_set():
                 return False
+            self.reply = dict(parse_qsl(query, keep_blank_values=True))
             self.hit.set()  # before answering: the window may close at any moment
         return True
 

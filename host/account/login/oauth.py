@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from pocket_companion.account.login.loopback import LoopbackServer
 from pocket_companion.account.login.openers import LoginTarget
@@ -79,7 +80,16 @@ class _Watch:
         return False
 
 
-def _quiet(stage: str, data: dict[str, Any]) -> None:
+def _reply(server: LoopbackServer, page: LoginPage) -> dict[str, str]:
+    """The redirect's query: as the loopback server got it, else as the window saw it (a
+    redirect that never loaded), when it carries this login's state."""
+    seen = None if server.hit.is_set() else page.redirected_to()
+    if seen:
+        server.claim(urlsplit(seen).query)
+    return server.reply
+
+
+def quiet(stage: str, data: dict[str, Any]) -> None:
     return None
 
 
@@ -100,11 +110,11 @@ def run_login(service: RedirectLogin, opener: Opener, *, timeout: float,
         page = opener.open(LoginTarget(ticket.authorize_url, server.redirect_uri, server.relay))
         try:
             _Watch(page, ticket.authorize_url, timeout, cancel or threading.Event(),
-                   progress or _quiet, heartbeat).until_redirect(server)
+                   progress or quiet, heartbeat).until_redirect(server)
         finally:
             page.close()
         try:
-            grant = service.finish_login(ticket)
+            grant = service.finish_login(ticket, _reply(server, page))
         except CompanionError as exc:
             server.finish(f"The login did not complete: {exc.message}")
             raise

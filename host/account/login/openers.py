@@ -25,6 +25,9 @@ if TYPE_CHECKING:
         def outcome(self) -> str | None:
             """``"closed"`` if the user closed it, ``"redirected"`` if it saw the redirect."""
 
+        def redirected_to(self) -> str | None:
+            """The redirect's address, when the page saw it (and the loopback may not)."""
+
         def close(self) -> None: ...
 
     class Opener(Protocol):
@@ -55,6 +58,9 @@ class _BrowserTab:
         return "browser"
 
     def outcome(self) -> str | None:
+        return None
+
+    def redirected_to(self) -> str | None:
         return None
 
     def close(self) -> None:

@@ -126,6 +126,12 @@ class WindowPage:
             self._fallback = self._browser.open(self._target)
         return self._fallback.outcome()
 
+    def redirected_to(self) -> str | None:
+        if self._fallback is not None:
+            return self._fallback.redirected_to()
+        url = self._result.get("url") if self._result.get("status") == "redirected" else None
+        return url if isinstance(url, str) else None
+
     def close(self) -> None:
         """Close the window; returns once the process has ended and its result is read."""
         if self._fallback is not None:

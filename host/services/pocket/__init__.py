@@ -32,5 +32,5 @@ def make(settings: Settings) -> ReadingService:
 
 SPEC = ServiceSpec(
     name="pocket", title="Pocket", login="redirect", fields=(CONSUMER_KEY,),
-    capabilities=frozenset({"archive", "favorite", "tags", "delete"}), re_add_merges=True,
+    capabilities=frozenset({"archive", "favorite", "tags", "delete", "pull"}), re_add_merges=True,
     default_server="https://getpocket.com", make=make)

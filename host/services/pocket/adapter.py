@@ -11,7 +11,7 @@ when the pull began, so a change made while it pages is fetched next time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 from pocket_companion.library.urls import key_of
@@ -111,7 +111,7 @@ class PocketService:
         code = self.client.request_token(redirect_uri, state)
         return LoginTicket(self.client.authorize_url(code, redirect_uri), code)
 
-    def finish_login(self, ticket: LoginTicket) -> Grant:
+    def finish_login(self, ticket: LoginTicket, reply: Mapping[str, str]) -> Grant:
         return self.client.authorize(ticket.request_token)
 
     def push(self, creds: Credentials, changes: Sequence[Change]) -> list[ChangeResult]:
@@ -135,7 +135,8 @@ class PocketService:
                 return
             offset += len(listed)
 
-    def pull(self, creds: Credentials, cursor: str | None) -> Iterator[PullPage]:
+    def pull(self, creds: Credentials, cursor: str | None, known: Collection[str] = ()
+             ) -> Iterator[PullPage]:
         since = {"since": int(cursor)} if cursor and cursor.isdigit() else {}
         pages = self._pages(creds, detailType="complete", **since)
         listed, first = next(pages)

@@ -11,13 +11,11 @@ never at the host's start.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from pocket_companion import __version__
 from pocket_companion.errors import (
     Forbidden,
     LoginExpired,
@@ -29,58 +27,23 @@ from pocket_companion.errors import (
 )
 from pocket_companion.logs import register_secret
 from pocket_companion.services.base import Credentials, Grant
+from pocket_companion.services.http import (
+    IDLE_RECONNECT,
+    USER_AGENT,
+    SessionFactory,
+    default_session,
+    pin_environment,
+    transport_error,
+)
 
 if TYPE_CHECKING:
     import requests
 
-SessionFactory = Callable[[], "requests.Session"]
 _HEADERS = {
     "X-Accept": "application/json",
     "Content-Type": "application/json; charset=UTF-8",
-    "User-Agent": f"pocket-companion/{__version__}",
+    "User-Agent": USER_AGENT,
 }
-IDLE_RECONNECT = 4.0  # Apache (Pocket's legacy front end) closed idle connections after 5 s
-
-
-def default_session() -> requests.Session:
-    import requests
-
-    return requests.Session()
-
-
-def _pin_environment(session: requests.Session, url: str) -> None:
-    """Read proxy and CA settings from the environment once, not on every request.
-
-    requests scans the whole environment for proxies on each call, which costs more
-    than the rest of a local save. The client talks to one server, so its proxies
-    (``NO_PROXY`` honoured) and CA bundle are fixed when the session is made. A plain
-    http server is this machine's loopback (:func:`~.config.check_server`): no proxy.
-    """
-    import requests.utils
-
-    if not session.trust_env:
-        return
-    if url.startswith("http:"):  # only ever this machine's loopback: never via a proxy
-        session.trust_env = False
-        return
-    session.proxies.update(requests.utils.get_environ_proxies(url))
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    if bundle and session.verify is True:
-        session.verify = bundle
-    session.trust_env = False
-
-
-def _transport_error(exc: Exception, host: str) -> ServiceUnavailable:
-    import requests
-    from urllib3.exceptions import NewConnectionError
-
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    unsent = isinstance(exc, requests.exceptions.ConnectTimeout | requests.exceptions.SSLError)
-    unsent = unsent or isinstance(reason, NewConnectionError)
-    kind = "timed out" if isinstance(exc, requests.exceptions.Timeout) else "could not be reached"
-    if isinstance(exc, requests.exceptions.SSLError):
-        kind = "failed TLS certificate verification"
-    return ServiceUnavailable(f"{host} {kind}", sent=not unsent)
 
 
 def _rate_limit(headers: Any) -> float | None:
@@ -128,7 +91,7 @@ class PocketClient:
         self.timeout = timeout
         register_secret(consumer_key)
         self._session = session_factory()  # loads the HTTP stack now, not at the first call
-        _pin_environment(self._session, self.base_url)
+        pin_environment(self._session, self.base_url)
         self._clock = clock
         self._last_used = 0.0
         self._prepared: dict[str, requests.PreparedRequest] = {}
@@ -146,7 +109,7 @@ class PocketClient:
         try:
             resp = session.send(self._request(path, body.encode()), timeout=self.timeout)
         except requests.exceptions.RequestException as exc:
-            raise _transport_error(exc, urlsplit(self.base_url).netloc) from None
+            raise transport_error(exc, urlsplit(self.base_url).netloc) from None
         finally:
             self._last_used = self._clock()
         _check(resp, auth=auth)
