@@ -105,11 +105,11 @@ def test_switching_services_keeps_the_list_and_sends_nothing_more_to_the_old_one
         companion.commit([NewItem(f"https://switch.example/{n}") for n in range(3)])
         drain(companion, clock)
         assert len(old.items()) == 3
-        calls = len(old.calls())
+        calls = len(old.calls)
         switched = connected(remote, home, clock)
         switched.commit([NewItem("https://switch.example/new")])
         drain(switched, clock)
         assert switched.store.pending_count() == 0
-        assert len(old.calls()) == calls and len(old.items()) == 3
+        assert len(old.calls) == calls and len(old.items()) == 3
         every = [f"https://switch.example/{n}" for n in range(3)] + ["https://switch.example/new"]
         assert {url: remote.copies(url) for url in every} == {url: 1 for url in every}

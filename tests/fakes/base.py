@@ -24,7 +24,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
 from tests.fakepocket.faults import Fault, FaultQueue
@@ -192,7 +192,7 @@ class FakeService:
         assert self._server is not None, "start the fake first"
         return f"http://127.0.0.1:{self._server.server_address[1]}{self.prefix}"
 
-    def start(self) -> FakeService:
+    def start(self) -> Self:
         self._server = _Server(self)
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self
@@ -204,7 +204,7 @@ class FakeService:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> FakeService:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
@@ -269,6 +269,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         return None
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """``Date`` by the fake's clock (which tests move), not the machine's."""
+        return super().date_time_string(self.server.fake.now() if timestamp is None
+                                        else timestamp)
 
     def do_GET(self) -> None:
         self._serve()

@@ -31,8 +31,8 @@ so the host does not start this window there and uses the web browser instead.
 The test script (for tests only: it comes from the code that built the opener, see
 :class:`~pocket_companion.window.EmbeddedWindow`) acts as the person once the page is
 shown, as comma-separated steps: ``click:ID`` clicks the middle of the element with that
-id with a real (synthesized) mouse click, ``close`` closes the window as its close button
-does.
+id with a real (synthesized) mouse click, ``fill:ID=TEXT`` sets an input's value (a sign-in
+form), ``close`` closes the window as its close button does.
 """
 
 from __future__ import annotations
@@ -61,6 +61,12 @@ TITLE = "Sign in - Pocket Companion"
 POLL = 0.1
 STEP_WAIT = 30.0
 CLICK_AGAIN = 3.0  # seconds after a click that left its element in place
+_FILL = """(function () {
+  var e = document.getElementById(%s);
+  if (!e || document.readyState !== "complete") { return null; }
+  e.value = %s;
+  return true;
+})()"""
 _CENTRE = """(function () {
   var e = document.getElementById(%s);
   if (!e || document.readyState !== "complete") { return null; }
@@ -159,8 +165,22 @@ class LoginWindow:
                 self.window.destroy()  # the same path as the window's close button
             elif action == "click":
                 self.click(target)
+            elif action == "fill":
+                self.fill(*target.partition("=")[::2])
             else:
                 log.error("unknown script step %r", step)
+
+    def fill(self, element_id: str, value: str) -> None:
+        """Wait for the input, then set its value (as typing would leave it)."""
+        guard = self.guard
+        assert guard is not None
+        deadline = time.monotonic() + STEP_WAIT
+        while guard.evaluate(_FILL % (json.dumps(element_id), json.dumps(value))) is not True:
+            if self.done.wait(POLL):
+                return
+            if time.monotonic() > deadline:
+                log.error("script: no input #%s to fill", element_id)
+                return
 
     def click(self, element_id: str) -> None:
         """Wait for the element, then click its middle with the (synthesized) mouse; click

@@ -62,7 +62,7 @@ class PocketRemote:
         self.fake.inject(fault, times)
 
     def calls(self) -> int:
-        return len(self.fake.calls())
+        return len(self.fake.calls)
 
     def stop(self) -> None:
         self.fake.stop()
