@@ -108,6 +108,9 @@ def detail_of(resp: requests.Response) -> str:
             value = data.get(key)
             if isinstance(value, str) and value:
                 return value[:200]
+        for key, value in data.items():  # Django REST framework: {"url": ["Enter a…"]}
+            if isinstance(value, list) and value and isinstance(value[0], str):
+                return f"{key}: {value[0]}"[:200]
     return f"{resp.status_code} {resp.reason}"
 
 

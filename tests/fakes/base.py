@@ -66,6 +66,12 @@ class Request:
     body: Any  # a dict from JSON or form, else None
     headers: dict[str, str]
     raw: bytes
+    raw_path: str = ""  # as sent, with the prefix and any trailing slash
+    query_string: str = ""
+
+    @property
+    def slash(self) -> bool:
+        return self.raw_path.endswith("/")
 
     def param(self, name: str, default: Any = None) -> Any:
         """A value of the body, else of the query."""
@@ -291,7 +297,8 @@ class _Handler(BaseHTTPRequestHandler):
         pairs = parse_qsl(split.query, keep_blank_values=True)
         headers = {k.lower(): v for k, v in self.headers.items()}
         return Request(self.command, path, dict(pairs), pairs,
-                       _body(raw, headers.get("content-type", "")), headers, raw)
+                       _body(raw, headers.get("content-type", "")), headers, raw,
+                       split.path, split.query)
 
     def _serve(self) -> None:
         fake = self.server.fake
