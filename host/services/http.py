@@ -189,8 +189,10 @@ class RestClient:
 
     def call(self, method: str, path: str, token: str | None = None, *,
              json: Any = None, data: Mapping[str, Any] | None = None,
-             params: Any = None, headers: Mapping[str, str] | None = None
-             ) -> requests.Response:
+             params: Any = None, headers: Mapping[str, str] | None = None,
+             checked: bool = True) -> requests.Response:
+        """The answer, mapped by :func:`check` (``checked=False``: as it came, for callers
+        that read error bodies themselves, such as OAuth's ``authorization_pending``)."""
         import requests
 
         sent_headers = dict(headers or {})
@@ -205,6 +207,8 @@ class RestClient:
             raise transport_error(exc, urlsplit(self.base_url).netloc) from None
         finally:
             self._end()
+        if not checked:
+            return resp
         if 300 <= resp.status_code < 400:
             raise ServiceUnavailable(
                 f"the server sent this request elsewhere ({resp.status_code} to "

@@ -27,7 +27,7 @@ from pocket_companion.services.base import (
     ReadingService,
     RemoteItem,
 )
-from pocket_companion.services.spec import CAPABILITIES
+from pocket_companion.services.spec import CAPABILITIES, LOGINS
 
 from tests.contract.remotes import Remote
 from tests.fakepocket import Fault
@@ -47,8 +47,7 @@ def by_url(items: list[RemoteItem]) -> dict[str, RemoteItem]:
 
 def test_the_spec_says_what_a_login_needs_and_what_the_service_can_do(remote: Remote) -> None:
     spec = SERVICES[remote.name]
-    assert spec.name == remote.name and spec.login in ("redirect", "device_code", "form",
-                                                      "token")
+    assert spec.name == remote.name and spec.login in LOGINS
     assert spec.capabilities <= CAPABILITIES
     assert spec.describe()["fields"] == [field.to_dict() for field in spec.fields]
 
