@@ -7,7 +7,8 @@ and CA settings pinned, transport failures as :class:`~pocket_companion.errors.S
 - 429, or a 403 that carries a used-up rate limit: :class:`RateLimited`, with the wait the
   server gave (``Retry-After`` in seconds or as a date, ``X-RateLimit-Reset``);
 - 403: :class:`Forbidden` (a token without the permission);
-- 5xx, a proxy's HTML page, a reply that is not JSON: :class:`ServiceUnavailable`;
+- 5xx, a proxy's HTML page, a reply that is not JSON, a redirect (never followed: a
+  token must not go elsewhere): :class:`ServiceUnavailable`;
 - any other 4xx: :class:`Refused`, with the status and the server's own words.
 
 ``requests`` is imported when a client is made (by a sync, a login), never at start-up.
@@ -135,6 +136,10 @@ def check(resp: requests.Response, now: float | None = None) -> None:
     status = resp.status_code
     if 200 <= status < 300:
         return
+    if 300 <= status < 400:  # redirects are not followed: a token must not go elsewhere
+        raise ServiceUnavailable(
+            f"the server sent this request elsewhere ({status} to "
+            f"{resp.headers.get('Location', '?')}); check the server address", sent=True)
     detail = detail_of(resp)
     if status == 401:
         raise NotAuthenticated(f"the server no longer accepts this account's login ({detail})")
@@ -207,13 +212,8 @@ class RestClient:
             raise transport_error(exc, urlsplit(self.base_url).netloc) from None
         finally:
             self._end()
-        if not checked:
-            return resp
-        if 300 <= resp.status_code < 400:
-            raise ServiceUnavailable(
-                f"the server sent this request elsewhere ({resp.status_code} to "
-                f"{resp.headers.get('Location', '?')}); check the server address", sent=True)
-        check(resp)
+        if checked:
+            check(resp)
         return resp
 
     def json(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> Any:

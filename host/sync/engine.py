@@ -225,15 +225,19 @@ class Syncer:
 
     def _already_there(self, service: ReadingService, creds: Credentials,
                        batch: list[Claimed], settings: Settings) -> dict[int, str]:
-        """Uncertain adds the server already has, by queue sequence number."""
-        uncertain = [c for c in batch if c.sent_at is not None and c.change.op == ADD]
+        """Uncertain adds the server already has, by queue sequence number. Where a re-add
+        merges, an add with tags is sent again instead (a service that tags with a second
+        call may have saved the page without them)."""
+        merges = spec_of(settings.service).re_add_merges
+        uncertain = [c for c in batch if c.sent_at is not None and c.change.op == ADD
+                     and not (merges and c.change.tags)]
         if not uncertain:
             return {}
         since = min(c.sent_at or 0.0 for c in uncertain)
         try:
             found = service.find_saved(creds, [c.change.url for c in uncertain], since)
         except Forbidden:
-            if spec_of(settings.service).re_add_merges:
+            if merges:
                 return {}  # the service will not say, and a second add is harmless
             raise
         return {c.seq: found[c.change.url] for c in uncertain if c.change.url in found}
@@ -275,7 +279,8 @@ class Syncer:
 
     def _failed(self, batch: list[Claimed], exc: CompanionError) -> None:
         sent = isinstance(exc, ServiceUnavailable) and exc.sent
-        retry_in = exc.retry_after if isinstance(exc, RateLimited) else None
+        retry_in = (exc.retry_after if isinstance(exc, RateLimited)
+                    else 0.0 if isinstance(exc, NotAuthenticated) else None)  # renewed next
         self.outbox.release(batch, sent=sent, error=exc.message, retry_in=retry_in)
         self._hold_after(exc)
 

@@ -8,6 +8,7 @@ import pytest
 
 from tests.contract import remotes
 from tests.contract.remotes import Remote
+from tests.support.clock import Clock
 
 REMOTES = remotes.load()
 
@@ -17,3 +18,9 @@ def remote(request: pytest.FixtureRequest) -> Iterator[Remote]:
     made = REMOTES[request.param]()
     yield made
     made.stop()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """Real time: the fakes' tokens expire by the wall clock, as the adapters judge them."""
+    return Clock()
