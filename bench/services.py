@@ -59,7 +59,7 @@ def _one(tmp: Path, remote: Remote, tabs: int, rounds: int, keyenv: dict[str, st
             assert result.ok, result
         single.append(time.perf_counter() - start)
     port.close()
-    label = f"save all tabs on {remote.name} ({tabs} URLs, {delay * 1000:.0f} ms server)"
+    label = f"save all tabs, {remote.name} ({tabs} URLs, {delay * 1000:.0f} ms)"
     value, baseline = median_ms(ours), median_ms(single)
     return [Row(f"{label}: calls", max(calls), tabs, "calls", "<= 1 per URL",
                 max(calls) <= tabs),
