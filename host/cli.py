@@ -26,6 +26,7 @@ from pocket_companion.logs import setup_logging
 from pocket_companion.nativehost.caller import Caller
 from pocket_companion.nativehost.dispatch import as_error
 from pocket_companion.nativehost.params import Params
+from pocket_companion.services import SERVICES
 from pocket_companion.text import for_terminal, terminal_lines
 
 if TYPE_CHECKING:
@@ -169,8 +170,10 @@ def cmd_status(c: Companion, args: argparse.Namespace) -> Data | str:
     if args.json:
         return data
     account = data["account"]
-    who = (f"{for_terminal(account['username'])} on {for_terminal(account['server'])}"
-           if account else "no account (local only)")
+    spec = SERVICES.get(account["service"]) if account else None
+    who = (f"{for_terminal(account['username'])} on {for_terminal(account['server'])} "
+           f"({spec.title if spec else for_terminal(account['service'])})" if account
+           else "no account (local only)")
     lines = [f"Account: {who}", f"Waiting to sync: {data['pending']}"]
     if data["last_error"]:
         lines.append(f"Last sync problem: {for_terminal(data['last_error'])}")
