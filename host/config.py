@@ -3,8 +3,8 @@
 The data folder (``POCKET_COMPANION_HOME``, else the platform's user data folder)
 holds ``config.json`` (the service, its server, the connected user name and the service's
 login fields, such as Pocket's consumer key: no secrets), the SQLite reading list and the
-logs. ``POCKET_BASE_URL`` overrides the server, and a field's own variable (Pocket's
-``POCKET_CONSUMER_KEY``) its value. A ``config.json`` of an earlier release (no ``service``,
+logs. ``POCKET_BASE_URL`` overrides a Pocket account's server, and a field's own variable
+(Pocket's ``POCKET_CONSUMER_KEY``) its value. A ``config.json`` of an earlier release (no ``service``,
 a top-level ``consumer_key``) reads as a Pocket account.
 """
 
@@ -146,7 +146,7 @@ class Config:
 
         settings = self._stored()
         server = os.environ.get(SERVER_ENV)
-        if server:
+        if server and settings.service == "pocket":  # Pocket's variable, as its fields' are
             settings = settings._replace(server=check_server(server))
         spec = SERVICES.get(settings.service)
         given = {f.name: os.environ.get(f.env, "") for f in spec.fields if f.env} if spec else {}

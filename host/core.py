@@ -209,7 +209,8 @@ class Companion:
                                 "the secrets, never kept in the settings" if secret else
                                 f"a {spec.title} login has no field {name!r}")
         base = current.server if same else spec.default_server
-        stored = dict(current.options) if same else {}
+        flags = {field.name for field in spec.fields if field.kind == "flag"}
+        stored = {k: v for k, v in current.options if k not in flags} if same else {}
         if server:
             base = check_server(server)
         if not base:

@@ -16,6 +16,7 @@ from pocket_companion.config import Config
 
 from tests.fakes.instapaper import FakeInstapaper
 from tests.fakes.linkding import FakeLinkding
+from tests.fakes.wallabag import FakeWallabag
 from tests.support.frames import REPO, HostProcess
 from tests.support.hostio import host_env
 
@@ -117,4 +118,32 @@ def test_switching_services_keeps_the_list_and_queues_it_for_the_new_account(
     assert len(instapaper.bookmarks) == 1
     settings = Config(env["POCKET_COMPANION_HOME"]).load()
     assert settings.service == "linkding" and len(keyring_file(env)) == 1
+    assert host.close()[0] == 0
+
+
+def test_staying_connected_can_be_chosen_and_taken_back(env: dict[str, str]) -> None:
+    with FakeWallabag() as wallabag:
+        fields = {"client_id": wallabag.CLIENT_ID, "username": wallabag.USERNAME}
+        secrets = {"client_secret": wallabag.CLIENT_SECRET, "password": wallabag.PASSWORD}
+        host = HostProcess(env)
+        for flag, kept in (({"stay_connected": "1"}, True), ({}, False)):
+            reply = host.request("login", {"service": "wallabag", "server": wallabag.base_url,
+                                           "fields": {**fields, **flag}, "secrets": secrets})
+            assert reply["ok"], reply
+            options = Config(env["POCKET_COMPANION_HOME"]).load().options
+            assert ("stay_connected", "1") in options if kept else dict(options).keys() == {
+                "client_id", "username"}
+            [stored] = keyring_file(env).values()
+            assert (wallabag.PASSWORD in stored) is kept
+            assert wallabag.CLIENT_SECRET in stored
+        assert host.close()[0] == 0
+
+
+def test_pockets_server_variable_leaves_other_services_alone(
+        env: dict[str, str], instapaper: FakeInstapaper) -> None:
+    host = HostProcess({**env, "POCKET_BASE_URL": "https://pocket.example"})
+    assert host.request("login", {"service": "instapaper", "server": instapaper.base_url,
+                                  "secrets": {"token": instapaper.issue_token()}})["ok"]
+    assert host.request("status")["data"]["server"] == instapaper.base_url
+    assert host.request("save", {"url": "https://example.org/x"})["data"]["state"] == "synced"
     assert host.close()[0] == 0

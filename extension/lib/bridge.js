@@ -2,15 +2,19 @@
  * The way to the host for the extension's pages (the panel, the reading list
  * and the set-up page): they send runtime messages to the background, which owns
  * the one native port. Each reply to a page's request has `about`: the last `hello`
- * (versions, and `service`: the account's service, its login fields and capabilities). Only the extension's own pages are answered, and only for
+ * (versions, and `service`: the account's service, its login fields and capabilities;
+ * `services`: every service's). Only the extension's own pages are answered, and only for
  * the actions those pages need. A login outlives the panel (which closes when the
- * login window takes the focus): its state is kept here and broadcast to any
- * open page; its outcome is told once. What the pages learn about the account
- * (status, login, logout) keeps the tabs' marks true.
+ * login window takes the focus): its state (the service's name and title, where its page
+ * opened, a device code to approve elsewhere; never what was typed) is kept here and
+ * broadcast to any open page; its outcome is told once. What the pages learn about the
+ * account (status, login, logout) keeps the tabs' marks, and the service whose
+ * capabilities the pages show, true.
  */
 
 import { HostError, describe } from "./errors.js";
 import { BADGES } from "./feedback.js";
+import { serviceNamed, servicesOf } from "./service.js";
 
 const PAGE_ACTIONS = new Set(["status", "lookup", "list", "tags", "modify", "modify_many", "sync",
   "logout", "login_cancel", "import_begin", "import_chunk", "import_finish", "export"]);
@@ -21,7 +25,8 @@ const LOGIN_MARGIN_S = 30;
 export function plain(error) {
   const { message, fix } = describe(error);
   const detail = error?.detail ?? (error?.message !== message ? error?.message : null);
-  return { code: error?.code ?? "internal_error", message, fix, detail: detail ?? null };
+  return { code: error?.code ?? "internal_error", message, fix, detail: detail ?? null,
+    ...(typeof error?.field === "string" ? { field: error.field } : {}) };
 }
 
 export class PanelBridge {
@@ -85,7 +90,10 @@ export class PanelBridge {
 
   /** What a page's request told about the account, and the marks that it changes. */
   learn(action, data) {
-    if (action === "status") this.host.account = data.account;
+    if (action === "status") {
+      this.host.account = data.account;
+      this.followService(data.account?.service);
+    }
     if (action === "sync") this.quietly(this.indicator.refreshShowing(BADGES.waiting));
     if (action === "logout") {
       this.host.account = null;
@@ -97,6 +105,27 @@ export class PanelBridge {
     promise.catch(() => {
       // a tab closed meanwhile: the others are marked
     });
+  }
+
+  /** The account's service is now `name` (a login, another program's): the pages'
+   * `about.service` says so until the next hello does. */
+  followService(name) {
+    const info = this.host.info;
+    if (!info || !name || info.service?.name === name) return;
+    const service = serviceNamed(servicesOf(info), name);
+    if (service) info.service = service;
+  }
+
+  /** The service a login is for: its name and title. */
+  loginService(name) {
+    const about = this.host.about;
+    const service = serviceNamed(servicesOf(about), name ?? about?.service?.name) ??
+      about?.service;
+    return { name: service?.name ?? name ?? null, title: service?.title ?? name ?? "the service" };
+  }
+
+  now() {
+    return this.host.clock?.now() ?? Date.now();
   }
 
   /** A hello round trip, at once even while new starts are spaced out (the set-up page). */
@@ -120,21 +149,32 @@ export class PanelBridge {
 
   async startLogin(params) {
     if (this.login.state === "waiting") return { ok: true, data: this.login };
-    this.update({ state: "waiting", url: null });
+    // its title, once a hello said it (the port may open for this login)
+    const service = () => this.loginService(params.service);
+    this.update({ state: "waiting", url: null, service: service() });
     const timeout = ((params.timeout ?? 300) + LOGIN_MARGIN_S) * 1000;
     const onEvent = (event) => {
-      if (event.data?.stage === "authorize") {
-        this.update({ ...this.login, url: event.data.url, shownIn: event.data.shown_in ?? "window" });
+      const data = event.data ?? {};
+      if (data.stage === "authorize") {
+        this.update({ ...this.login, service: service(), url: data.url,
+          shownIn: data.shown_in ?? "window" });
+      }
+      if (data.stage === "device_code") {
+        this.update({ ...this.login, service: service(), device: { userCode: String(data.user_code ?? ""),
+          verificationUri: String(data.verification_uri ?? ""),
+          verificationUriComplete: String(data.verification_uri_complete ?? ""),
+          expiresAt: this.now() + Number(data.expires_in ?? 0) * 1000 } });
       }
     };
     let outcome;
     try {
       const account = await this.host.request("login", params, { timeout, onEvent, retryNow: true });
       this.host.account = account;
-      outcome = { state: "done", account };
+      this.followService(account?.service);
+      outcome = { state: "done", account, service: service() };
       this.syncWatch.start(); // the host sends the waiting pages now
     } catch (error) {
-      outcome = { state: "failed", error: plain(error) };
+      outcome = { state: "failed", error: plain(error), service: service() };
     }
     this.update(outcome);
     return { ok: outcome.state === "done", data: outcome };

@@ -45,18 +45,20 @@ const TEXTS = {
 };
 
 export class HostError extends Error {
-  constructor(code, message, { retryable = false, detail = null } = {}) {
+  constructor(code, message, { retryable = false, detail = null, field = null } = {}) {
     super(message);
     this.name = "HostError";
     this.code = code;
     this.retryable = retryable;
     this.detail = detail;
+    if (field !== null) this.field = field; // `field_rejected`: the login form's value refused
   }
 
-  /** An error object from a host reply: `{code, message, retryable}`. */
+  /** An error object from a host reply: `{code, message, retryable, field?}`. */
   static from(error) {
     return new HostError(error?.code ?? "internal_error", error?.message ?? "unknown error",
-      { retryable: Boolean(error?.retryable) });
+      { retryable: Boolean(error?.retryable),
+        field: typeof error?.field === "string" ? error.field : null });
   }
 }
 
@@ -79,10 +81,23 @@ const RETRY_HELPS = new Set(["host_missing", "host_forbidden", "forbidden_caller
   "host_exited", "host_broken", "host_timeout", "version_mismatch", "host_outdated",
   "rate_limited", "service_unavailable", "internal_error", "extension_unavailable"]);
 
+/** A login form's value the service refused, in a sentence (the host's words, which name
+ * the value and where the service shows it). */
+function rejectedText(message) {
+  const text = String(message ?? "").trim();
+  if (!text) return { message: "The service refused a value of the login form.", fix: null };
+  // "the … login needs …" starts a sentence; "wallabag needs …" keeps its name's case
+  const said = /^(the|a|an|this|that|your|no|it)\b/.test(text)
+    ? text[0].toUpperCase() + text.slice(1) : text;
+  return { message: /[.!?]$/.test(said) ? said : `${said}.`,
+    fix: "Correct it in the login form, then press Log in." };
+}
+
 /** The user's view of an error: a clear sentence and, if any, what to do. */
 export function describe(error) {
   const missing = error?.code === "invalid_params" ? missingText(error.message) : null;
   if (missing) return missing;
+  if (error?.code === "field_rejected") return rejectedText(error.message);
   const [text, fix] = TEXTS[error?.code] ?? [null, null];
   return { message: text ?? error?.message ?? String(error), fix };
 }

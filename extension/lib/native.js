@@ -126,6 +126,8 @@ export class HostConnection {
     call.attempts += 1;
     this.sent.set(call.id, call);
     this.port.postMessage({ id: call.id, action: call.action, params: call.params });
+    // sent once (a login's secrets among them): nothing here keeps them after that
+    if (!RETRY_SAFE.has(call.action)) call.params = null;
   }
 
   receive(message) {

@@ -1,18 +1,24 @@
 /**
- * The account's service as `hello` describes it (`about.service` in the pages' replies):
- * its title, the fields its login form asks for besides the server, and what it can do.
- * The panel and the reading list build their login forms from it and hide the controls
- * of what the service cannot do: elements marked `data-needs="favorite"` are hidden
- * (by the pages' CSS) under a root whose `data-lacks` names that capability.
+ * The account's service as `hello` describes it (`about.service` in the pages' replies;
+ * `about.services`: every service the program knows): its title, its kind of login, the
+ * fields its login form asks for besides the server, and what it can do. The panel and
+ * the reading list build their login forms from it (lib/loginform.js) and hide the
+ * controls of what the service cannot do: elements marked `data-needs="favorite"` are
+ * hidden (by the pages' CSS) under a root whose `data-lacks` names that capability.
  */
 
 import { count } from "./words.js";
 
-/** What to do while a login waits: approve where its page opened (or that it is opening). */
+/** What to do while a login waits: approve where its page opened (or that it is opening),
+ * or, for a code shown for another device, approve the code there. `login.service` is the
+ * service being connected (`{name, title}`). */
 export function loginWaitText(login) {
-  const where = login.shownIn === "browser" ? "the browser tab" : "the login window";
-  return login.url ? `Approve Pocket Companion in ${where} that opened.`
-    : "Opening the login page…";
+  const title = login?.service?.title || "the service";
+  if (login?.device) return `Waiting for you to approve the code on ${title}.`;
+  if (!login?.url) return `Opening ${title}'s login page…`;
+  return login.shownIn === "browser"
+    ? `Approve Pocket Companion on ${title}'s page that opened in your browser.`
+    : `Approve Pocket Companion in the ${title} window that opened.`;
 }
 
 export const CAPABILITIES = ["archive", "favorite", "tags", "delete"];
@@ -28,13 +34,26 @@ export function showCapabilities(root, service) {
   root.dataset.lacks = lacking(service).join(" ");
 }
 
-/** A field's input id: `consumer_key` -> `consumer-key`. */
+/** Every service `hello` describes, in the chooser's order; an older host's list of names
+ * gives only the account's service. */
+export function servicesOf(about) {
+  const listed = (about?.services ?? []).filter((one) => typeof one?.name === "string");
+  if (listed.length) return listed;
+  return about?.service ? [about.service] : [];
+}
+
+/** A service of that name among them, or null. */
+export function serviceNamed(services, name) {
+  return services.find((one) => one.name === name) ?? null;
+}
+
+/** A field's input id: `consumer_key` -> `consumer-key`; the server's is `server`. */
 export function fieldId(name) {
   return String(name).replaceAll("_", "-");
 }
 
 /** "Consumer key" in a sentence: "consumer key" (an "API token" stays so). */
-function inSentence(label) {
+export function inSentence(label) {
   return /^.[^A-Z]/.test(label) ? label[0].toLowerCase() + label.slice(1) : label;
 }
 
@@ -43,57 +62,19 @@ function listed(words) {
   return words.length < 2 ? words.join("") : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;
 }
 
-/** The login form's `<summary>`: "Server and consumer key". */
+/** The folded login settings' `<summary>`: "Server and consumer key". */
 export function summaryText(service) {
-  return listed(["Server", ...(service?.fields ?? []).map((field) => inSentence(field.label))]);
+  const fields = (service?.fields ?? []).filter((field) => field.kind !== "flag");
+  return fields.length > 2 ? "Server and account details"
+    : listed(["Server", ...fields.map((field) => inSentence(field.label))]);
 }
 
 /** A hint as a sentence: a capital first, a full stop last. */
-function sentence(text) {
+export function sentence(text) {
   const trimmed = String(text ?? "").trim();
   if (!trimmed) return "";
   const capital = trimmed[0].toUpperCase() + trimmed.slice(1);
-  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
-}
-
-function fieldNodes(field) {
-  const id = fieldId(field.name);
-  const label = document.createElement("label");
-  const input = document.createElement("input");
-  input.id = id;
-  input.name = field.name;
-  input.setAttribute("autocomplete", "off");
-  input.placeholder = "kept by the program if set before";
-  label.append(`${field.label} `, input);
-  const hint = sentence(field.hint);
-  if (!hint) return [label];
-  const about = document.createElement("p");
-  about.id = `${id}-hint`;
-  about.className = "muted";
-  about.textContent = hint;
-  input.setAttribute("aria-describedby", about.id);
-  return [label, about];
-}
-
-/** The login form's fields (in its `.login-fields`) and summary, from the service; fields
- * already shown for the same service stay (with what was typed in them). */
-export function showLoginFields(form, service) {
-  if (!service) return;
-  const box = form.querySelector(".login-fields");
-  const names = (service.fields ?? []).map((field) => field.name).join(" ");
-  if (box.dataset.service === service.name && box.dataset.fields === names) return;
-  box.dataset.service = service.name;
-  box.dataset.fields = names;
-  box.replaceChildren(...(service.fields ?? []).flatMap(fieldNodes));
-  form.querySelector("summary").textContent = summaryText(service);
-}
-
-/** What a login asks for: the server and the fields that were filled in. */
-export function loginParams(form) {
-  const server = form.querySelector("#server").value.trim();
-  const fields = Object.fromEntries([...form.querySelectorAll(".login-fields input")]
-    .map((input) => [input.name, input.value.trim()]).filter(([, value]) => value));
-  return { ...(server ? { server } : {}), fields };
+  return /[.!?…]$/.test(capital) ? capital : `${capital}.`;
 }
 
 /** The field a login error says is missing ("the Pocket login needs a consumer key"), as
@@ -110,14 +91,14 @@ export function missingField(message, service) {
     ?? null);
 }
 
-/** After a login that failed for want of a field: open the form's details and focus it.
- * Whether it did (the field may not be shown yet). */
-export function focusMissing(form, field) {
-  const input = field && form.querySelector(`#${fieldId(field.name)}`);
-  if (!input) return false;
-  form.querySelector("details").open = true;
-  input.focus();
-  return true;
+/** The name of the form's input a failed login points at: `field_rejected`'s field (a
+ * field's name, or "server"), or the field an older message says is missing; else null. */
+export function rejectedField(error, service) {
+  if (error?.code === "field_rejected" && typeof error.field === "string" && error.field) {
+    return error.field;
+  }
+  return error?.code === "invalid_params" ? missingField(error.message, service)?.name ?? null
+    : null;
 }
 
 /** A sync's pages from the account: "12 pages came from your Pocket account", or "". */

@@ -5,8 +5,12 @@
  * `login-changed` messages, as in the panel.
  */
 
-import { cameIn, focusMissing, loginParams, loginWaitText, missingField, showLoginFields }
-  from "../lib/service.js";
+import {
+  chooseService, clearRejected, clearSecrets, loginParams, markRejected, problemText,
+  showLoginForm,
+} from "../lib/loginform.js";
+import { showWait, wireCopy } from "../lib/loginwait.js";
+import { cameIn, rejectedField, serviceNamed, servicesOf } from "../lib/service.js";
 import { setText } from "../lib/text.js";
 import { pages } from "./format.js";
 import { errorLine } from "./notices.js";
@@ -55,8 +59,12 @@ export class Account {
       this.act("logout", () => "Logged out. Your pages stay on this computer."));
     $("login-form").addEventListener("submit", (event) => {
       event.preventDefault();
-      const params = loginParams($("login-form"));
-      this.showLogin({ state: "waiting" });
+      const form = $("login-form");
+      const params = loginParams(form);
+      clearSecrets(form); // sent once: the form forgets them
+      clearRejected(form);
+      const title = serviceNamed(servicesOf(this.client.about), params.service)?.title;
+      this.showLogin({ state: "waiting", service: { name: params.service, title } });
       this.runtime.sendMessage({ kind: "login", params }).catch(() => {
         // the outcome arrives as a login-changed message
       });
@@ -69,6 +77,7 @@ export class Account {
     this.runtime.onMessage.addListener((message) => {
       if (message?.kind === "login-changed") this.showLogin(message.login);
     });
+    wireCopy();
   }
 
   /** Read the account; a login still waiting (started in the panel) shows as such. */
@@ -122,9 +131,8 @@ export class Account {
     $("sync").hidden = !account; // a sync also brings the account's changes
     $("logout").hidden = !account;
     $("login-form").hidden = Boolean(account) || this.waiting;
-    const service = this.client.about?.service;
-    $("server").placeholder = status.server ?? service?.default_server ?? "";
-    showLoginFields($("login-form"), service);
+    showLoginForm($("login-form"), { services: servicesOf(this.client.about),
+      current: this.client.about?.service, server: status.server });
     this.showVersions();
   }
 
@@ -140,17 +148,26 @@ export class Account {
     $("login-wait").hidden = !this.waiting;
     if (this.waiting) {
       $("login-form").hidden = true;
-      setText($("login-wait-text"), loginWaitText(login));
+      showWait(login);
     }
+    const beside = login.state === "failed" && login.error?.code === "field_rejected"
+      ? problemText(login.error.message) : null;
     const message = { done: login.account && `Logged in as ${login.account.username}.`,
-      failed: login.error && errorLine(login.error) };
+      failed: login.error && !beside && errorLine(login.error) };
     setText($("login-message"), message[login.state] ?? "");
-    if (!this.waiting && refresh) this.refresh().then(() => this.focusMissing(login));
+    if (!this.waiting && refresh) this.refresh().then(() => this.pointAtRejected(login, beside));
   }
 
-  /** A login that lacked a field: the form opens on that field, ready to type. */
-  focusMissing(login) {
+  /** A failed login's field: the form opens on it (its service's), marked, with the
+   * error's words beside it, ready to type; words with no field to go with are said. */
+  pointAtRejected(login, beside) {
     if (login.state !== "failed" || $("login-form").hidden) return;
-    focusMissing($("login-form"), missingField(login.error?.message, this.client.about?.service));
+    const form = $("login-form");
+    const services = servicesOf(this.client.about);
+    if (login.service?.name) chooseService(form, login.service.name);
+    const spec = serviceNamed(services, login.service?.name) ?? this.client.about?.service;
+    if (!markRejected(form, rejectedField(login.error, spec), beside) && beside) {
+      setText($("login-message"), errorLine(login.error));
+    }
   }
 }

@@ -9,8 +9,11 @@
 
 import { waitingReason } from "../list/account.js";
 import {
-  cameIn, focusMissing, loginParams, loginWaitText, missingField, neededLabel, showLoginFields,
-} from "../lib/service.js";
+  chooseService, clearRejected, clearSecrets, loginParams, markRejected, problemText,
+  showLoginForm,
+} from "../lib/loginform.js";
+import { showWait, wireCopy } from "../lib/loginwait.js";
+import { cameIn, rejectedField, serviceNamed, servicesOf } from "../lib/service.js";
 import { setText } from "../lib/text.js";
 import { count } from "../lib/words.js";
 
@@ -47,7 +50,8 @@ export class AccountPanel {
     this.changed = changed;
     this.status = null;
     this.service = null; // the account's service (or a login's), from hello
-    this.missing = null; // why a login failed for want of a field, until that field is focused
+    this.services = []; // every service the program knows, from hello
+    this.rejected = null; // a failed login's field and words, until that field is shown
     this.loggingIn = false;
   }
 
@@ -68,6 +72,7 @@ export class AccountPanel {
     }
     this.status = reply.data;
     this.service = reply.about?.service ?? this.service;
+    if (reply.about) this.services = servicesOf(reply.about);
     this.render(reply.data);
     return reply.data.account;
   }
@@ -83,15 +88,20 @@ export class AccountPanel {
     $("logout").hidden = !account || confirming;
     if (!account) $("logout-confirm").hidden = true;
     $("login-form").hidden = Boolean(account) || this.loggingIn;
-    $("server").placeholder = server ?? this.service?.default_server ?? "";
-    showLoginFields($("login-form"), this.service);
-    this.focusMissing();
+    showLoginForm($("login-form"), { services: this.services, current: this.service, server });
+    this.pointAtRejected();
   }
 
-  /** The field a failed login lacked: the form opens on it, ready to type (once shown). */
-  focusMissing() {
-    if (!this.missing || $("login-form").hidden) return;
-    if (focusMissing($("login-form"), missingField(this.missing, this.service))) this.missing = null;
+  /** A failed login's field: the form opens on it (its service's), marked, with the
+   * error's words beside it, ready to type; words with no field to go with are said. */
+  pointAtRejected() {
+    const rejected = this.rejected;
+    if (!rejected || $("login-form").hidden || !this.services.length) return;
+    this.rejected = null;
+    const form = $("login-form");
+    if (rejected.service) chooseService(form, rejected.service);
+    if (markRejected(form, rejected.field, rejected.beside)) return;
+    if (rejected.beside) this.say(errorLine(rejected.error), { error: true });
   }
 
   /** A message of the account part: an outcome, or an error (in the error colour). */
@@ -117,13 +127,18 @@ export class AccountPanel {
     });
     $("login-form").addEventListener("submit", (event) => {
       event.preventDefault();
-      const params = loginParams($("login-form"));
-      this.missing = null;
+      const form = $("login-form");
+      const params = loginParams(form);
+      clearSecrets(form); // sent once: the form forgets them
+      clearRejected(form);
+      this.rejected = null;
       this.say("");
-      this.showLogin({ state: "waiting" });
+      const title = serviceNamed(this.services, params.service)?.title ?? this.service?.title;
+      this.showLogin({ state: "waiting", service: { name: params.service, title } });
       this.ask({ kind: "login", params });
     });
     $("login-cancel").addEventListener("click", () => this.host("login_cancel"));
+    wireCopy();
   }
 
   /** Log out asks once: the question replaces the buttons until it is answered. */
@@ -144,18 +159,22 @@ export class AccountPanel {
     $("login-wait").hidden = !this.loggingIn;
     if (this.loggingIn) {
       $("login-form").hidden = true;
-      setText($("login-wait-text"), loginWaitText(login));
+      showWait(login);
       return;
     }
     if (login.state === "done") this.say(`Logged in as ${login.account.username}.`);
-    if (login.state === "failed") this.loginFailed(login.error);
+    if (login.state === "failed") this.loginFailed(login.error, login.service);
     if (login.state !== "idle") this.load().then(this.changed);
   }
 
-  loginFailed(error) {
-    this.say(errorLine(error), { error: true });
+  /** A failed login: its error, beside the field it names (`field_rejected`) or said. */
+  loginFailed(error, service) {
+    const spec = serviceNamed(this.services, service?.name) ?? this.service;
+    const field = rejectedField(error, spec);
+    const beside = error.code === "field_rejected" ? problemText(error.message) : null;
+    if (!beside) this.say(errorLine(error), { error: true });
     $("login-form").hidden = false; // still not logged in: the form again
-    this.missing = neededLabel(error.message) ? error.message : null;
-    this.focusMissing();
+    this.rejected = field || beside ? { field, beside, error, service: service?.name } : null;
+    this.pointAtRejected();
   }
 }

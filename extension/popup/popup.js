@@ -1,10 +1,10 @@
 /**
- * The panel: the current page's state in the reading list (tags, archive,
- * remove with undo, save), the account (popup/account.js), links to the reading
- * list, the keyboard shortcut and the versions. Everything goes through the
- * background, which owns the one port to the host. Opened as the toolbar popup,
- * or as a page with `?tab=ID`. Each problem is shown once, with "Try again" only
- * where trying again can help.
+ * The panel: the current page's state in the reading list (tags, archive, favourite,
+ * remove with undo, save; what the account's service cannot do is hidden), the account
+ * (popup/account.js), links to the reading list, the keyboard shortcut and the versions.
+ * Everything goes through the background, which owns the one port to the host. Opened as
+ * the toolbar popup, or as a page with `?tab=ID`. Each problem is shown once, with "Try
+ * again" only where trying again can help.
  */
 
 import { canRetry } from "../lib/errors.js";
@@ -92,6 +92,7 @@ function renderItem(found, note = "") {
     return chip;
   }));
   $("archive").textContent = found.status === "archived" ? "Move back to unread" : "Archive";
+  $("favorite").setAttribute("aria-pressed", String(Boolean(found.favorite)));
 }
 
 /** This tab's page in the list: null (not saved), or why it cannot be looked up. */
@@ -188,6 +189,8 @@ function wirePage() {
   $("tag-form").addEventListener("submit", addTags);
   $("archive").addEventListener("click",
     () => changeItem(state.item.status === "archived" ? "readd" : "archive"));
+  $("favorite").addEventListener("click",
+    () => changeItem(state.item.favorite ? "unfavorite" : "favorite"));
   $("remove").addEventListener("click", remove);
   $("retry").addEventListener("click", () => load());
 }

@@ -42,7 +42,9 @@ PANEL = """(() => {
     account: shown('account-text'), pending: shown('pending'), why: shown('pending-why'),
     message: shown('account-message'), sync: shown('sync'), logout: shown('logout'),
     question: shown('logout-question'), login: shown('login'),
-    keyFieldOpen: document.getElementById('login-details').open,
+    keyFieldOpen: document.getElementById('login-details')?.open ?? null,
+    favorite: shown('favorite'),
+    service: document.getElementById('service')?.value ?? null,
     focused: document.activeElement?.id || null,
     body: document.body.innerText,
   };

@@ -3,7 +3,9 @@ import { test } from "node:test";
 
 import { createApp } from "../../extension/lib/app.js";
 import { BADGES } from "../../extension/lib/feedback.js";
-import { EXT_ID, FakeClock, FakeNativeHost, POCKET_SERVICE, fakeChrome, flush } from "./fake-chrome.js";
+import {
+  EXT_ID, FakeClock, FakeNativeHost, POCKET_SERVICE, SERVICES, fakeChrome, flush,
+} from "./fake-chrome.js";
 
 const PANEL_SENDER = { id: EXT_ID, url: `chrome-extension://${EXT_ID}/popup/popup.html` };
 const LIST_SENDER = { id: EXT_ID, url: `chrome-extension://${EXT_ID}/list/list.html?show=all` };
@@ -97,7 +99,8 @@ test("a login outlives the panel: progress and outcome are kept and broadcast", 
   port.deliver({ id: request.id, event: "progress", data: { stage: "waiting", remaining: 299 } });
   await flush();
   const waiting = await send({ kind: "login-state" });
-  assert.deepEqual(waiting.data, { state: "waiting", url: "https://auth/", shownIn: "browser" });
+  assert.deepEqual(waiting.data, { state: "waiting", url: "https://auth/", shownIn: "browser",
+    service: { name: "pocket", title: "Pocket" } });
   const again = await send({ kind: "login" });
   assert.equal(again.data.state, "waiting");
   assert.equal(port.sent.filter((m) => m.action === "login").length, 1, "one login at a time");
@@ -105,6 +108,85 @@ test("a login outlives the panel: progress and outcome are kept and broadcast", 
   assert.equal((await login).data.account.username, "ann");
   assert.deepEqual(chrome.runtime.broadcasts.map((m) => [m.kind, m.login.state]),
     [["login-changed", "waiting"], ["login-changed", "waiting"], ["login-changed", "done"]]);
+});
+
+test("a device login: the code is kept for the pages, with its service and expiry", async () => {
+  const { chrome, nativeHost, send, clock } = setUp({}, { manual: true });
+  const secrets = { token: "never-kept" };
+  const login = send({ kind: "login", params: { service: "readeck", server: "https://r.example",
+    fields: {}, secrets: {}, show_in: "device" } });
+  await flush();
+  await flush();
+  const port = nativeHost.ports.at(-1);
+  const request = port.sent.find((m) => m.action === "login");
+  assert.deepEqual(request.params, { service: "readeck", server: "https://r.example", fields: {},
+    secrets: {}, show_in: "device" }, "the params go to the host as the page gave them");
+  port.deliver({ id: request.id, event: "progress", data: { stage: "device_code",
+    user_code: "ABCD-EFGH", verification_uri: "https://r.example/device",
+    verification_uri_complete: "https://r.example/device?user_code=ABCD-EFGH", expires_in: 600 } });
+  await flush();
+  const waiting = (await send({ kind: "login-state" })).data;
+  assert.deepEqual(waiting, { state: "waiting", url: null,
+    service: { name: "readeck", title: "Readeck" },
+    device: { userCode: "ABCD-EFGH", verificationUri: "https://r.example/device",
+      verificationUriComplete: "https://r.example/device?user_code=ABCD-EFGH",
+      expiresAt: clock.now() + 600_000 } });
+  assert.deepEqual((await send({ kind: "login-state" })).data, waiting, "a panel reopened sees it");
+  assert.equal(JSON.stringify(chrome.runtime.broadcasts).includes("never-kept"), false);
+  assert.equal(JSON.stringify(secrets), '{"token":"never-kept"}');
+  port.deliver({ id: request.id, ok: true,
+    data: { username: "ann", server: "https://r.example", service: "readeck" } });
+  const done = (await login).data;
+  assert.equal(done.state, "done");
+  assert.deepEqual(done.service, { name: "readeck", title: "Readeck" });
+});
+
+test("a login's secrets are not kept once sent", async () => {
+  const { app, nativeHost, send } = setUp({}, { manual: true });
+  send({ kind: "login", params: { service: "linkding", server: "https://l.example",
+    fields: {}, secrets: { token: "tok-123" } } });
+  await flush();
+  await flush();
+  const port = nativeHost.ports.at(-1);
+  assert.equal(port.sent.find((m) => m.action === "login").params.secrets.token, "tok-123");
+  const calls = [...app.host.sent.values()];
+  assert.equal(calls.length, 1);
+  assert.equal(calls[0].params, null, "the connection forgot them");
+  assert.equal(JSON.stringify(app.bridge.login).includes("tok-123"), false);
+});
+
+test("after a login to linkding the pages hide favourites; status follows the account", async () => {
+  const linkding = SERVICES.find((one) => one.name === "linkding");
+  let account = null;
+  const { send } = setUp({
+    login: () => ({ username: "ann", server: "https://l.example", service: "linkding" }),
+    status: () => ({ account, pending: 0 }),
+  });
+  const before = await send({ kind: "host", action: "status" });
+  assert.equal(before.about.service.name, "pocket");
+  assert.equal(before.about.services.length, 6);
+  await send({ kind: "login", params: { service: "linkding", secrets: { token: "t" } } });
+  const after = await send({ kind: "host", action: "status" });
+  assert.deepEqual(after.about.service, linkding);
+  assert.equal(after.about.service.capabilities.includes("favorite"), false);
+  account = { username: "bob", server: "https://w.example", service: "wallabag" };
+  await send({ kind: "host", action: "status" }); // another program logged in meanwhile
+  const next = await send({ kind: "host", action: "status" });
+  assert.equal(next.about.service.name, "wallabag");
+});
+
+test("a refused field reaches the page with its name", async () => {
+  const { send } = setUp({ login: () => {
+    throw Object.assign(new Error("the wallabag login needs the password (your password)"),
+      { code: "field_rejected", field: "password" });
+  } });
+  const reply = await send({ kind: "login", params: { service: "wallabag" } });
+  assert.equal(reply.data.state, "failed");
+  assert.deepEqual(reply.data.service, { name: "wallabag", title: "wallabag" });
+  assert.equal(reply.data.error.field, "password");
+  assert.equal(reply.data.error.code, "field_rejected");
+  assert.equal(reply.data.error.message, "The wallabag login needs the password (your password).");
+  assert.equal(reply.data.error.fix, "Correct it in the login form, then press Log in.");
 });
 
 test("a failed login is explained", async () => {

@@ -11,13 +11,56 @@ export const MANIFEST = JSON.parse(readFileSync(new URL("../../extension/manifes
 export const EXT_ID = "nggnhainknahgofikifmilofhkfaecpj";
 export const flush = () => new Promise((resolve) => setImmediate(resolve));
 
-/** The service `hello` describes (the host's Pocket spec). */
-export const POCKET_SERVICE = {
-  name: "pocket", title: "Pocket", login: "redirect",
-  fields: [{ name: "consumer_key", label: "Consumer key",
-    hint: "the key of an app registered with the Pocket server (its administrator gives it out)" }],
-  capabilities: ["archive", "delete", "favorite", "tags"], default_server: "https://getpocket.com",
-};
+/** The services `hello` describes (the host's specs, in its order). */
+export const SERVICES = [
+  { name: "pocket", title: "Pocket", login: "redirect", default_server: "https://getpocket.com",
+    capabilities: ["archive", "delete", "favorite", "pull", "tags"],
+    fields: [
+      { name: "consumer_key", label: "Consumer key", kind: "text", optional: false,
+        hint: "the key of an app registered with the Pocket server (its administrator gives it out)" },
+    ] },
+  { name: "wallabag", title: "wallabag", login: "password", default_server: "https://app.wallabag.it",
+    capabilities: ["archive", "delete", "favorite", "pull", "tags"],
+    fields: [
+      { name: "client_id", label: "Client ID", kind: "text", optional: false,
+        hint: "the ID of an API client: in wallabag, Developer → Create a new client, then copy its Client ID" },
+      { name: "username", label: "User name", kind: "text", optional: false,
+        hint: "the name you sign in to wallabag with" },
+      { name: "client_secret", label: "Client secret", kind: "secret", optional: false,
+        hint: "shown beside the Client ID on wallabag's Developer page" },
+      { name: "password", label: "Password", kind: "secret", optional: false,
+        hint: "your wallabag password: sent once to get a token, not kept unless you tick the box below" },
+      { name: "stay_connected", label: "Stay connected past 14 idle days", kind: "flag", optional: true,
+        hint: "keeps the password in the system keychain so that a token can be renewed after two weeks without a sync" },
+    ] },
+  { name: "readeck", title: "Readeck", login: "oauth", default_server: "",
+    capabilities: ["archive", "delete", "favorite", "pull", "tags"],
+    fields: [
+      { name: "token", label: "API token", kind: "secret", optional: true,
+        hint: "instead of signing in, paste a token made in Readeck under Profile → API tokens (with the Bookmarks permissions)" },
+    ] },
+  { name: "instapaper", title: "Instapaper", login: "token", default_server: "https://www.instapaper.com",
+    capabilities: ["archive", "delete", "favorite", "pull", "tags"],
+    fields: [
+      { name: "token", label: "Personal access token", kind: "secret", optional: false,
+        hint: "on instapaper.com/developers: create an application, then Generate a personal access token on its page" },
+    ] },
+  { name: "karakeep", title: "Karakeep", login: "token", default_server: "https://cloud.karakeep.app",
+    capabilities: ["archive", "delete", "favorite", "pull", "tags"],
+    fields: [
+      { name: "token", label: "API key", kind: "secret", optional: false,
+        hint: "in Karakeep, User settings → API keys → New API key (it starts with ak2_)" },
+    ] },
+  { name: "linkding", title: "linkding", login: "token", default_server: "",
+    capabilities: ["archive", "delete", "pull", "tags"],
+    fields: [
+      { name: "token", label: "REST API token", kind: "secret", optional: false,
+        hint: "in linkding, Settings → Integrations → REST API: create a token and copy it" },
+    ] },
+];
+
+/** The service `hello` describes with no account (the host's Pocket spec). */
+export const POCKET_SERVICE = SERVICES[0];
 
 export class FakeEvent {
   constructor() {
@@ -116,7 +159,7 @@ export class FakePort {
 export class FakeNativeHost {
   constructor({ version = MANIFEST.version, protocol = 1, handlers = {}, events = {},
                 manual = false } = {}) {
-    this.hello = { version, protocol, account: null, service: POCKET_SERVICE, services: ["pocket"],
+    this.hello = { version, protocol, account: null, service: POCKET_SERVICE, services: SERVICES,
       caller: { browser: "chromium", id: EXT_ID } };
     this.handlers = { ...handlers };
     this.events = { ...events };
@@ -150,7 +193,8 @@ export class FakeNativeHost {
     try {
       return { id, ok: true, data: this.handlers[action](params) };
     } catch (error) {
-      return { id, ok: false, error: { code: error.code, message: error.message, retryable: false } };
+      return { id, ok: false, error: { code: error.code, message: error.message, retryable: false,
+        ...(error.field ? { field: error.field } : {}) } };
     }
   }
 

@@ -1,7 +1,7 @@
 /**
  * A small fake DOM for unit tests of code that builds elements (list/rows.js,
- * lib/service.js): elements with attributes, `dataset`, children, text, simple
- * selectors (tags, #id, .class, [attr], [attr="v"], [attr~="v"], descendants, lists),
+ * lib/loginform.js, lib/loginwait.js): elements with attributes, `dataset`, children, text,
+ * simple selectors (tags, #id, .class, [attr], [attr="v"], [attr~="v"], descendants, lists),
  * and `isHidden`, which applies a page's real CSS rules that say `display: none` to
  * the selectors it understands (others are skipped).
  */
@@ -59,6 +59,10 @@ export class FakeElement {
 
   hasAttribute(name) {
     return this.attributes.has(name);
+  }
+
+  removeAttribute(name) {
+    this.attributes.delete(name);
   }
 
   get hidden() {
@@ -200,6 +204,7 @@ export function fakeDocument() {
   document.documentElement = document.createElement("html");
   document.body = document.createElement("body");
   document.documentElement.append(document.body);
+  document.getElementById = (id) => document.documentElement.querySelector(`#${id}`);
   globalThis.document = document;
   globalThis.CSS ??= { escape: (text) => String(text).replace(/["\\]/g, "\\$&") };
   return document;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
-import { FakeElement, fakeDocument, hidingSelectors, isHidden } from "./fake-dom.js";
+import { fakeDocument, hidingSelectors, isHidden } from "./fake-dom.js";
 import { POCKET_SERVICE } from "./fake-chrome.js";
 
 const document = fakeDocument();
@@ -67,65 +67,10 @@ test("a service without favourites: the list's favourite controls are marked and
 
 test("the panel's controls name what they need", () => {
   const html = readFileSync(new URL("../../extension/popup/popup.html", import.meta.url), "utf8");
-  for (const [id, needs] of [["archive", "archive"], ["remove", "delete"], ["tags", "tags"],
-    ["tag-form", "tags"]]) {
+  for (const [id, needs] of [["archive", "archive"], ["favorite", "favorite"],
+    ["remove", "delete"], ["tags", "tags"], ["tag-form", "tags"]]) {
     assert.match(html, new RegExp(`id="${id}"[^>]*data-needs="${needs}"`), id);
   }
-});
-
-/** A login form as in the panel and the list: a server, and a box for the service's fields. */
-function loginForm() {
-  const form = document.createElement("form");
-  const details = document.createElement("details");
-  const summary = document.createElement("summary");
-  const server = document.createElement("input");
-  server.id = "server";
-  const box = document.createElement("div");
-  box.className = "login-fields";
-  details.append(summary, server, box);
-  form.append(details);
-  return form;
-}
-
-test("the login form's fields come from the service", () => {
-  const form = loginForm();
-  service.showLoginFields(form, POCKET_SERVICE);
-  assert.equal(form.querySelector("summary").textContent, "Server and consumer key");
-  const input = form.querySelector("#consumer-key");
-  assert.ok(input instanceof FakeElement);
-  assert.equal(input.name, "consumer_key");
-  const hint = form.querySelector(`#${input.getAttribute("aria-describedby")}`);
-  assert.equal(hint.textContent, "The key of an app registered with the Pocket server (its " +
-    "administrator gives it out).");
-  assert.equal(input.parentNode.textContent.trim(), "Consumer key");
-  input.value = " key-1 ";
-  service.showLoginFields(form, POCKET_SERVICE); // the same service: what was typed stays
-  assert.equal(form.querySelector("#consumer-key").value, " key-1 ");
-  assert.deepEqual(service.loginParams(form), { fields: { consumer_key: "key-1" } });
-  form.querySelector("#server").value = "https://pocket.example ";
-  input.value = "";
-  assert.deepEqual(service.loginParams(form),
-    { server: "https://pocket.example", fields: {} }, "only the values given");
-  const two = { ...POCKET_SERVICE, name: "other", fields: [
-    { name: "api_token", label: "API token", hint: "" }, { name: "user", label: "User", hint: "" }] };
-  service.showLoginFields(form, two);
-  assert.equal(form.querySelector("summary").textContent, "Server, API token and user");
-  assert.equal(form.querySelector("#consumer-key"), null);
-  assert.ok(form.querySelector("#api-token"));
-});
-
-test("a login that lacks a field: the form opens on that field", () => {
-  const form = loginForm();
-  service.showLoginFields(form, POCKET_SERVICE);
-  for (const message of ["the Pocket login needs a consumer key: give it in the login form",
-    "The Pocket login needs a consumer key."]) {
-    assert.equal(service.missingField(message, POCKET_SERVICE).name, "consumer_key", message);
-  }
-  assert.equal(service.missingField("the server refused", POCKET_SERVICE), null);
-  const field = service.missingField("The Pocket login needs a consumer key.", POCKET_SERVICE);
-  assert.equal(service.focusMissing(form, field), true);
-  assert.equal(form.querySelector("details").open, true);
-  assert.equal(document.activeElement, form.querySelector("#consumer-key"));
 });
 
 test("a sync says what came from the account, singular or plural", () => {
