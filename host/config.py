@@ -4,8 +4,8 @@ The data folder (``POCKET_COMPANION_HOME``, else the platform's user data folder
 holds ``config.json`` (the service, its server, the connected user name and the service's
 login fields, such as Pocket's consumer key: no secrets), the SQLite reading list and the
 logs. ``POCKET_BASE_URL`` overrides a Pocket account's server, and a field's own variable
-(Pocket's ``POCKET_CONSUMER_KEY``) its value. A ``config.json`` of an earlier release (no ``service``,
-a top-level ``consumer_key``) reads as a Pocket account.
+(Pocket's ``POCKET_CONSUMER_KEY``) its value. A ``config.json`` of an earlier release (no
+``service``, a top-level ``consumer_key``) reads as a Pocket account.
 """
 
 from __future__ import annotations

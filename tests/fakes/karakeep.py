@@ -156,6 +156,20 @@ class FakeKarakeep(FakeService):
         with self.lock:
             return self._view(self.bookmarks[bookmark_id])
 
+    def items(self) -> dict[str, dict[str, Any]]:
+        """The links of the account as the contract suite shows them (notes left out)."""
+        shown = {}
+        with self.lock:
+            for bookmark_id in list(self.bookmarks):
+                view = self.view(bookmark_id)
+                if view["content"]["type"] == "link":
+                    shown[view["content"]["url"]] = {
+                        "status": "1" if view["archived"] else "0",
+                        "tags": [tag["name"] for tag in view["tags"]],
+                        "favorite": view["favourited"],
+                        "title": view["title"] or view["content"]["title"] or ""}
+        return shown
+
     # --- serving ----------------------------------------------------------------------------
 
     def routes(self) -> None:

@@ -41,6 +41,7 @@ from pocket_companion.services.base import (
 from pocket_companion.services.each import push_each
 from pocket_companion.services.http import Refused, SessionFactory, default_session
 from pocket_companion.services.instapaper.client import MAX_PAGE, InstapaperClient
+from pocket_companion.services.values import pasted_token, text_of
 
 OVERLAP = 1  # seconds a pull reaches back before its cursor (the Date header's rounding)
 BACKSTEP = 20  # items each page starts before the previous page's end
@@ -67,11 +68,11 @@ def remote_item(raw: Any) -> RemoteItem | None:
     url = raw.get("url")
     if not isinstance(url, str) or not url.strip():
         return None
-    title, saved = raw.get("title"), raw.get("time")
+    saved = raw.get("time")
     return RemoteItem(
         remote_id=str(raw["id"]), url=url.strip(),
         status="archived" if raw.get("archived") else "unread",
-        title=title.strip() if isinstance(title, str) else "",
+        title=text_of(raw, "title"),
         favorite=bool(raw.get("liked")),
         tags=_tag_names(raw["tags"]) if isinstance(raw.get("tags"), list) else None,
         time_added=float(saved) if isinstance(saved, int | float) and saved > 0 else None,
@@ -102,10 +103,7 @@ class InstapaperService:
 
     def sign_in(self, secrets: Mapping[str, str]) -> Grant:
         """Check the pasted token with ``/me``; a refused one names the token field."""
-        token = (secrets.get("token") or "").strip()
-        if not token:
-            raise FieldRejected("token", "Paste the personal access token from Instapaper")
-        register_secret(token)
+        token = pasted_token(secrets, "Paste the personal access token from Instapaper")
         try:
             me = self.client.me(token)
         except NotAuthenticated:

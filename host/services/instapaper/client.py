@@ -10,30 +10,23 @@ the typed errors. ``requests`` is imported when a client is made, never at start
 
 from __future__ import annotations
 
-import email.utils
 from collections.abc import Sequence
 from typing import Any
 
-from pocket_companion.errors import ServiceUnavailable
 from pocket_companion.services.http import RestClient, SessionFactory, default_session, json_of
+from pocket_companion.services.values import http_date, json_object, objects_in
 
 MAX_PAGE = 500  # the largest ``limit`` the list and sync calls accept
 
 
 def _object(data: Any) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise ServiceUnavailable("the server sent a reply that is not a JSON object", sent=True)
-    return data
+    return json_object(data, "the server sent a reply that is not a JSON object")
 
 
 def _server_time(date: str | None) -> int | None:
     """The reply's ``Date`` header as Unix seconds (the server's clock), None when absent."""
-    if not date:
-        return None
-    try:
-        return int(email.utils.parsedate_to_datetime(date).timestamp())
-    except (TypeError, ValueError, IndexError):
-        return None
+    seconds = http_date(date)
+    return None if seconds is None else int(seconds)
 
 
 class InstapaperClient:
@@ -74,13 +67,11 @@ class InstapaperClient:
             body["remove_tags"] = [{"id": tag_id} for tag_id in remove]
         reply = _object(self.rest.json("POST", f"/bookmarks/{bookmark_id}/tags", token,
                                        json=body))
-        tags = reply.get("tags")
-        return [tag for tag in tags if isinstance(tag, dict)] if isinstance(tags, list) else []
+        return objects_in(reply.get("tags"))
 
     def tags(self, token: str) -> list[dict[str, Any]]:
         """The account's tags: ``{id, name, slug, count}`` each."""
-        tags = _object(self.rest.json("GET", "/tags", token)).get("tags")
-        return [tag for tag in tags if isinstance(tag, dict)] if isinstance(tags, list) else []
+        return objects_in(_object(self.rest.json("GET", "/tags", token)).get("tags"))
 
     def delete(self, token: str, bookmark_id: str) -> None:
         """Delete for good (not an archive); the answer has an empty body."""

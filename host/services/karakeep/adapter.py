@@ -48,6 +48,7 @@ from pocket_companion.services.base import (
 from pocket_companion.services.each import push_each
 from pocket_companion.services.http import Refused, SessionFactory, default_session
 from pocket_companion.services.karakeep.client import KarakeepClient
+from pocket_companion.services.values import json_cursor, pasted_token, text_of, unique
 
 OVERLAP = 5.0  # seconds before the cursor that a pull looks at again
 _FLAGS: dict[str, dict[str, bool]] = {
@@ -59,17 +60,7 @@ _MODIFY = frozenset({*_FLAGS, "tags_add", "tags_remove", "tags_replace", "tags_c
 
 def tag_names(tags: Iterable[str]) -> list[str]:
     """Tags as Karakeep stores them (trimmed, no leading ``#``), none empty, each once."""
-    names: list[str] = []
-    for tag in tags:
-        name = tag.strip().lstrip("#")
-        if name and name not in names:
-            names.append(name)
-    return names
-
-
-def _text(raw: Mapping[str, Any], name: str) -> str:
-    value = raw.get(name)
-    return value.strip() if isinstance(value, str) else ""
+    return unique(tag.strip().lstrip("#") for tag in tags)
 
 
 def _seconds(value: Any) -> float | None:
@@ -95,7 +86,7 @@ def listed(raw: Any) -> Listed | None:
     if not isinstance(raw, dict) or not isinstance(raw.get("content"), dict):
         return None
     content, bookmark_id = raw["content"], raw.get("id")
-    url = _text(content, "url")
+    url = text_of(content, "url")
     if content.get("type") != "link" or not url or not isinstance(bookmark_id, str):
         return None
     tags = raw.get("tags")
@@ -103,7 +94,7 @@ def listed(raw: Any) -> Listed | None:
         tag["name"] for tag in tags if isinstance(tag, dict) and isinstance(tag.get("name"), str))
     item = RemoteItem(
         remote_id=bookmark_id, url=url, status="archived" if raw.get("archived") else "unread",
-        title=_text(raw, "title") or _text(content, "title"),
+        title=text_of(raw, "title") or text_of(content, "title"),
         favorite=raw.get("favourited") is True, tags=names,
         time_added=_seconds(raw.get("firstCreatedAt")) or _seconds(raw.get("createdAt")))
     modified = _seconds(raw.get("modifiedAt")) or _seconds(raw.get("createdAt")) or 0.0
@@ -126,15 +117,8 @@ class Cursor(NamedTuple):
     @classmethod
     def parse(cls, text: str | None) -> Cursor | None:
         """None (a pull of everything) for no cursor or one this adapter did not write."""
-        try:
-            data = json.loads(text) if text else None
-        except ValueError:
-            return None
-        if not isinstance(data, dict) or not isinstance(data.get("since"), int | float):
-            return None
-        seen = data.get("seen")
-        return cls(float(data["since"]), {k: v for k, v in seen.items() if isinstance(v, str)}
-                   if isinstance(seen, dict) else {})
+        parsed = json_cursor(text, "since")
+        return None if parsed is None else cls(*parsed)
 
     def reports(self, entry: Listed) -> bool:
         return (entry.modified >= self.since - OVERLAP
@@ -160,10 +144,7 @@ class KarakeepService:
         self.client = KarakeepClient(settings.server, session_factory)
 
     def sign_in(self, secrets: Mapping[str, str]) -> Grant:
-        key = (secrets.get("token") or "").strip()
-        if not key:
-            raise FieldRejected("token", "Paste a Karakeep API key")
-        register_secret(key)
+        key = pasted_token(secrets, "Paste a Karakeep API key")
         try:
             me = self.client.whoami(key)
         except NotAuthenticated:
@@ -177,7 +158,7 @@ class KarakeepService:
                 raise FieldRejected("token", "This Karakeep API key may not use bookmarks: "
                                     "make one with full access") from None
             return Grant(_key_name(key), Credentials(key))
-        name = _text(me, "name") or _text(me, "email") or _key_name(key)
+        name = text_of(me, "name") or text_of(me, "email") or _key_name(key)
         return Grant(name, Credentials(key))
 
     def refresh(self, creds: Credentials) -> Credentials | None:

@@ -12,7 +12,6 @@ the shared mapping gives the wait the server asked for rather than a guess.
 
 from __future__ import annotations
 
-import email.utils
 import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -25,6 +24,7 @@ from pocket_companion.services.http import (
     default_session,
     json_of,
 )
+from pocket_companion.services.values import http_date, json_object
 
 if TYPE_CHECKING:
     import requests
@@ -54,17 +54,12 @@ def _hooked(factory: SessionFactory) -> SessionFactory:
 
 
 def _object(data: Any) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise ServiceUnavailable("Karakeep sent a reply that is not a JSON object", sent=True)
-    return data
+    return json_object(data, "Karakeep sent a reply that is not a JSON object")
 
 
 def server_clock(resp: requests.Response) -> float | None:
     """The server's time when it answered (its ``Date`` header), in Unix seconds."""
-    try:
-        return email.utils.parsedate_to_datetime(resp.headers["Date"]).timestamp()
-    except (KeyError, TypeError, ValueError):
-        return None
+    return http_date(resp.headers.get("Date"))
 
 
 class KarakeepClient:

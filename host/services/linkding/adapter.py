@@ -40,6 +40,7 @@ from pocket_companion.services.base import (
 from pocket_companion.services.each import push_each
 from pocket_companion.services.http import SessionFactory, default_session
 from pocket_companion.services.linkding.client import LinkdingClient
+from pocket_companion.services.values import iso_seconds, json_cursor, pasted_token, unique
 
 OVERLAP = 30.0  # seconds of date_modified read again on the next pull
 PAGE = 500  # bookmarks a page (the server's default is 100; it sets no maximum)
@@ -47,17 +48,6 @@ LOOKUPS = 4  # check calls at once: each makes the server fetch the page
 _MAX_PAGES = 10_000
 _RESTARTS = 2  # times a list is read again from the start when its count changed mid-read
 _TAG_OPS = frozenset({"tags_add", "tags_remove", "tags_replace", "tags_clear"})
-
-
-def _stamp(raw: Any) -> float | None:
-    """Unix seconds of an ISO 8601 time as DRF writes it (``…Z`` or ``…+02:00``)."""
-    if not isinstance(raw, str):
-        return None
-    try:
-        when = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 
 def _iso(seconds: float) -> str:
@@ -71,21 +61,12 @@ def _bookmark_id(raw: Any) -> str | None:
     return text if text.isascii() and text.isdigit() else None
 
 
-def _unique(names: Iterable[str]) -> list[str]:
-    """Names once each, first spelling kept: linkding's tags ignore case."""
-    seen: set[str] = set()
-    kept: list[str] = []
-    for name in names:
-        if name and name.lower() not in seen:
-            seen.add(name.lower())
-            kept.append(name)
-    return kept
-
-
 def _names(given: Iterable[str]) -> list[str]:
     """Tag names as linkding will keep them: it joins a list with commas and splits it
-    again, trims each name and turns inner spaces into dashes."""
-    return _unique(part.strip().replace(" ", "-") for name in given for part in name.split(","))
+    again, trims each name and turns inner spaces into dashes; once each, first spelling
+    kept, since its tags ignore case."""
+    return unique((part.strip().replace(" ", "-") for name in given for part in name.split(",")),
+                  key=str.lower)
 
 
 def _tags(raw: Any) -> list[str]:
@@ -102,7 +83,7 @@ def new_tags(op: str, current: list[str], given: Sequence[str]) -> list[str]:
     if op == "tags_remove":
         dropped = {name.lower() for name in wanted}
         return [name for name in current if name.lower() not in dropped]
-    return _unique([*current, *wanted])
+    return unique([*current, *wanted], key=str.lower)  # linkding's tags ignore case
 
 
 def remote_item(raw: Mapping[str, Any]) -> RemoteItem | None:
@@ -116,7 +97,7 @@ def remote_item(raw: Mapping[str, Any]) -> RemoteItem | None:
         status="archived" if raw.get("is_archived") is True else "unread",
         title=title.strip() if isinstance(title, str) else "",
         favorite=False, tags=tuple(_tags(raw.get("tag_names"))),
-        time_added=_stamp(raw.get("date_added")))
+        time_added=iso_seconds(raw.get("date_added")))
 
 
 class Cursor(NamedTuple):
@@ -128,36 +109,29 @@ class Cursor(NamedTuple):
 
     @classmethod
     def parse(cls, text: str | None) -> Cursor:
-        try:
-            raw = json.loads(text) if text else None
-        except ValueError:
-            raw = None
-        if not isinstance(raw, dict) or not isinstance(raw.get("t"), int | float):
-            return cls(None, {})
-        seen = raw.get("seen")
-        seen = seen if isinstance(seen, dict) else {}
-        return cls(float(raw["t"]), {k: v for k, v in seen.items() if isinstance(v, str)})
+        parsed = json_cursor(text, "t")
+        return cls(None, {}) if parsed is None else cls(*parsed)
 
     def floor(self) -> float | None:
         return None if self.newest is None else self.newest - OVERLAP
 
     def changed(self, bookmark_id: str, modified: str) -> bool:
         """Whether a bookmark so stamped is news to the pull that ended here."""
-        floor, stamp = self.floor(), _stamp(modified)
+        floor, stamp = self.floor(), iso_seconds(modified)
         if floor is not None and stamp is not None and stamp <= floor:
             return False
         return self.seen.get(bookmark_id) != modified
 
     def after(self, read: Mapping[str, str]) -> Cursor:
         """The cursor once the bookmarks ``read`` (id -> stamp) were reported."""
-        stamps = [s for s in map(_stamp, read.values()) if s is not None]
+        stamps = [s for s in map(iso_seconds, read.values()) if s is not None]
         newest = max([*stamps, *([self.newest] if self.newest is not None else [])],
                      default=None)
         if newest is None:
             return Cursor(None, {})
         merged = {**self.seen, **read}
         return Cursor(newest, {k: v for k, v in merged.items()
-                               if (_stamp(v) or newest) > newest - OVERLAP})
+                               if (iso_seconds(v) or newest) > newest - OVERLAP})
 
     def text(self) -> str:
         return json.dumps({"t": self.newest, "seen": dict(self.seen)}, sort_keys=True)
@@ -176,10 +150,7 @@ class LinkdingService:
     def sign_in(self, secrets: Mapping[str, str]) -> Grant:
         """Check the pasted token with the server. Its profile names no user, so the
         account is named after the server."""
-        token = (secrets.get("token") or "").strip()
-        if not token:
-            raise FieldRejected("token", "linkding needs the REST API token")
-        register_secret(token)
+        token = pasted_token(secrets, "linkding needs the REST API token")
         try:
             self.client.profile(token)
         except NotAuthenticated:

@@ -20,17 +20,15 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from pocket_companion.errors import ServiceUnavailable
 from pocket_companion.services.http import Refused, RestClient, SessionFactory, default_session
+from pocket_companion.services.values import json_object
 
 TITLE_MAX = 512  # Bookmark.title is a CharField(max_length=512): longer is a 400
 
 
 def _object(data: Any) -> dict[str, Any]:
     """A JSON object, as every answer that has a body is; anything else is not linkding."""
-    if not isinstance(data, dict):
-        raise ServiceUnavailable("the server's answer is not one linkding gives", sent=True)
-    return data
+    return json_object(data, "the server's answer is not one linkding gives")
 
 
 def _gone(exc: Refused) -> bool:

@@ -25,6 +25,7 @@ from pocket_companion.services.base import (
     RemoteItem,
 )
 from pocket_companion.services.pocket.client import PocketClient
+from pocket_companion.services.values import text_of
 
 _TAGLESS = frozenset({"archive", "readd", "favorite", "unfavorite", "delete", "tags_clear"})
 PAGE = 5000
@@ -59,11 +60,6 @@ def _result(change: Change, result: Any, error: Any) -> ChangeResult:
     return ChangeResult(False, error=str(message or "the server did not apply the change"))
 
 
-def _text(raw: dict[str, Any], name: str) -> str:
-    value = raw.get(name)
-    return value.strip() if isinstance(value, str) else ""
-
-
 def _tags(raw: Any) -> tuple[str, ...]:
     """``{"tag": {"item_id", "tag"}}``, or ``[]`` when there are none."""
     if not isinstance(raw, dict):
@@ -85,15 +81,15 @@ def remote_item(item_id: str, raw: Any) -> RemoteItem | None:
     if not isinstance(raw, dict):
         return None
     status = _STATUSES.get(str(raw.get("status", "0")))
-    url = _text(raw, "given_url") or _text(raw, "resolved_url")
+    url = text_of(raw, "given_url") or text_of(raw, "resolved_url")
     if status is None or (status != "deleted" and not url):
         return None
     if status == "deleted":
         return RemoteItem(str(item_id), url, "deleted")
-    resolved = _text(raw, "resolved_url")
+    resolved = text_of(raw, "resolved_url")
     return RemoteItem(
         remote_id=str(item_id), url=url, status=status,
-        title=_text(raw, "resolved_title") or _text(raw, "given_title"),
+        title=text_of(raw, "resolved_title") or text_of(raw, "given_title"),
         resolved_url=resolved if resolved != url else "",
         favorite=str(raw.get("favorite", "0")) == "1",
         tags=_tags(raw.get("tags")) if "tags" in raw else None,

@@ -35,6 +35,7 @@ from pocket_companion.services.http import (
     pin_environment,
     transport_error,
 )
+from pocket_companion.services.values import json_object
 
 if TYPE_CHECKING:
     import requests
@@ -137,9 +138,7 @@ class PocketClient:
             data = resp.json()
         except ValueError:
             data = None
-        if not isinstance(data, dict):
-            raise ServiceUnavailable("the server sent a reply that is not a JSON object", sent=True)
-        return data
+        return json_object(data, "the server sent a reply that is not a JSON object")
 
     @classmethod
     def _fields(cls, resp: requests.Response) -> dict[str, Any]:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pocket_companion.library.urls import key_of
@@ -42,6 +41,7 @@ from pocket_companion.services.each import push_each
 from pocket_companion.services.http import SessionFactory, default_session
 from pocket_companion.services.readeck.client import PAGE, Page, ReadeckClient, is_uid
 from pocket_companion.services.readeck.oauth import ReadeckLogins
+from pocket_companion.services.values import iso_seconds, text_of
 
 if TYPE_CHECKING:
     from pocket_companion.config import Settings
@@ -59,13 +59,7 @@ _LABELS = {"tags_add": "add_labels", "tags_remove": "remove_labels", "tags_repla
 
 def parse_time(value: Any) -> float | None:
     """Unix seconds of a time as Readeck writes it (RFC 3339, nanoseconds cut to micro)."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        when = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+    return iso_seconds(value.strip() if isinstance(value, str) else None)
 
 
 def remote_item(raw: Mapping[str, Any]) -> RemoteItem | None:
@@ -79,10 +73,10 @@ def remote_item(raw: Mapping[str, Any]) -> RemoteItem | None:
         return RemoteItem(uid, url, "deleted")
     if not url:
         return None
-    labels, title = raw.get("labels"), raw.get("title")
+    labels = raw.get("labels")
     return RemoteItem(
         remote_id=uid, url=url, status="archived" if raw.get("is_archived") is True else "unread",
-        title=title.strip() if isinstance(title, str) else "",
+        title=text_of(raw, "title"),
         favorite=raw.get("is_marked") is True,
         tags=tuple(x for x in labels if isinstance(x, str) and x)
         if isinstance(labels, list) else None,

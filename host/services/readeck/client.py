@@ -27,6 +27,7 @@ from pocket_companion.services.http import (
     default_session,
     json_of,
 )
+from pocket_companion.services.values import json_object, objects_in
 
 if TYPE_CHECKING:
     pass
@@ -100,8 +101,7 @@ class ReadeckClient(RestClient):
     def bookmarks(self, token: str, params: Sequence[tuple[str, str]]) -> Page:
         """One page of ``GET /api/bookmarks`` with these query parameters."""
         resp = self.call("GET", "/api/bookmarks", token, params=list(params))
-        data = json_of(resp)
-        items = [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+        items = objects_in(json_of(resp))
         total = resp.headers.get("Total-Count", "").strip()
         return Page(items, int(total) if total.isdigit() else None, "next" in resp.links)
 
@@ -130,9 +130,8 @@ class ReadeckClient(RestClient):
             raise ServiceError("this Readeck server has no OAuth sign-in (Readeck 0.21 or "
                                "later has it): use an API token instead")
         check(resp)
-        data = resp.json() if "json" in resp.headers.get("Content-Type", "") else None
-        if not isinstance(data, dict):
-            raise ServiceUnavailable("Readeck's OAuth metadata is not JSON", sent=True)
+        data = json_object(resp.json() if "json" in resp.headers.get("Content-Type", "")
+                           else None, "Readeck's OAuth metadata is not JSON")
         base = urlsplit(self.base_url).path.rstrip("/")
         paths = {}
         for name, default in ENDPOINTS.items():
@@ -153,9 +152,7 @@ class ReadeckClient(RestClient):
 
     def device(self, path: str, client_id: str, scope: str) -> dict[str, Any]:
         data = self.json("POST", path, data={"client_id": client_id, "scope": scope})
-        if not isinstance(data, dict):
-            raise ServiceUnavailable("Readeck's device code answer is not an object", sent=True)
-        return data
+        return json_object(data, "Readeck's device code answer is not an object")
 
     def oauth(self, path: str, form: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
         """POST a form to an OAuth endpoint: its status and JSON, its OAuth errors
@@ -169,9 +166,7 @@ class ReadeckClient(RestClient):
                 and isinstance(data.get("error"), str)):
             return resp.status_code, data
         check(resp)
-        if not isinstance(data, dict):
-            raise ServiceUnavailable("Readeck's OAuth answer is not a JSON object", sent=True)
-        return resp.status_code, data
+        return resp.status_code, json_object(data, "Readeck's OAuth answer is not a JSON object")
 
     def revoke(self, path: str, token: str) -> None:
         self.call("POST", path, token, json={"token": token})

@@ -50,13 +50,13 @@ from pocket_companion.services.base import (
 )
 from pocket_companion.services.each import push_each
 from pocket_companion.services.http import Refused, SessionFactory, default_session
+from pocket_companion.services.values import iso_seconds, json_cursor, text_of
 from pocket_companion.services.wallabag.client import (
+    Scan,
     TokenRefused,
     WallabagClient,
     id_of,
     remote_item,
-    seconds_of,
-    text_of,
 )
 
 PER_PAGE = 500  # entries asked for a page; a server may give fewer (Lion Reader: 100)
@@ -78,51 +78,17 @@ class _Mark(NamedTuple):
 
     @classmethod
     def read(cls, cursor: str | None) -> _Mark | None:
-        try:
-            raw = json.loads(cursor) if cursor else None
-        except ValueError:
-            return None
-        if not isinstance(raw, dict) or not isinstance(raw.get("t"), int | float):
-            return None
-        seen = raw.get("seen")
-        return cls(raw["t"], {k: v for k, v in seen.items() if isinstance(v, str)}
-                   if isinstance(seen, dict) else {})
+        parsed = json_cursor(cursor, "t")
+        return None if parsed is None else cls(*parsed)
 
     @classmethod
     def after(cls, seen: dict[str, str], before: _Mark | None) -> str:
-        times = {entry_id: seconds_of(updated) for entry_id, updated in seen.items()}
+        times = {entry_id: iso_seconds(updated) for entry_id, updated in seen.items()}
         newest = max([before.time if before else 0.0,
                       *(t for t in times.values() if t is not None)])
         window = {entry_id: seen[entry_id] for entry_id, t in times.items()
                   if t is not None and t > newest - OVERLAP}
         return json.dumps({"t": newest, "seen": window}, separators=(",", ":"))
-
-
-class _Scan:
-    """What the passes over a listing saw: every id, and whether the last pass was whole
-    (each page gave the same total, and as many ids)."""
-
-    def __init__(self) -> None:
-        self.ids: set[str] = set()
-        self._pass: set[str] = set()
-        self._totals: set[object] = set()
-
-    def begin(self) -> None:
-        self._pass, self._totals = set(), set()
-
-    def note(self, reply: Mapping[str, Any]) -> list[dict[str, Any]]:
-        embedded = reply.get("_embedded")
-        items = embedded.get("items") if isinstance(embedded, dict) else None
-        raws = [raw for raw in items if isinstance(raw, dict)] if isinstance(items, list) else []
-        ids = {entry_id for raw in raws if (entry_id := id_of(raw))}
-        self._pass |= ids
-        self.ids |= ids
-        self._totals.add(reply.get("total"))
-        return raws
-
-    @property
-    def whole(self) -> bool:
-        return self._totals in ({len(self._pass)}, {None})  # None: a server that does not say
 
 
 _FLAGS = {"archive": ("archive", "1"), "readd": ("archive", "0"),
@@ -195,10 +161,9 @@ class WallabagService:
     def _whoami(self, token: str) -> str | None:
         """The account's name as the server spells it (a clone without ``/api/user``: None)."""
         try:
-            name = self.client.user(token).get("username")
+            return text_of(self.client.user(token), "username") or None
         except Refused:
             return None
-        return name.strip() if isinstance(name, str) and name.strip() else None
 
     def refresh(self, creds: Credentials) -> Credentials | None:
         """A refresh-token grant; once that is refused, a password grant when the password
@@ -267,7 +232,7 @@ class WallabagService:
 
     # --- pull -----------------------------------------------------------------------------
 
-    def _passes(self, token: str, params: Mapping[str, Any], scan: _Scan
+    def _passes(self, token: str, params: Mapping[str, Any], scan: Scan
                 ) -> Iterator[list[dict[str, Any]]]:
         """The entries of a listing, a page at a time, read again (up to :data:`PASSES`
         times) while a pass is not whole."""
@@ -290,7 +255,7 @@ class WallabagService:
         if mark is not None and mark.time - OVERLAP >= 1:
             params["since"] = int(mark.time - OVERLAP)
         seen = dict(mark.seen) if mark else {}
-        scan = _Scan()
+        scan = Scan()
         held: list[RemoteItem] = []
         for raws in self._passes(creds.secret, params, scan):
             fresh = []
@@ -308,7 +273,7 @@ class WallabagService:
         yield PullPage(held + [RemoteItem(entry_id, status="deleted") for entry_id in gone],
                        _Mark.after(seen, mark))
 
-    def _gone(self, token: str, known: Collection[str], scan: _Scan, whole: bool) -> list[str]:
+    def _gone(self, token: str, known: Collection[str], scan: Scan, whole: bool) -> list[str]:
         """The known ids the account no longer holds (``whole``: ``scan`` saw all of it)."""
         missing = set(known) - scan.ids
         if not missing or whole:
@@ -316,7 +281,7 @@ class WallabagService:
         total = self.client.entries(token, page=1, perPage=1, detail="metadata").get("total")
         if total == len(set(known) | scan.ids):
             return []  # as many entries as the ids known and seen: none of them is gone
-        listing = _Scan()
+        listing = Scan()
         for _ in self._passes(token, {"sort": "created", **_LISTING}, listing):
             pass
         return sorted(missing - listing.ids) if listing.whole else []

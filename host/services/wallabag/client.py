@@ -17,7 +17,6 @@ dates as ``2016-04-05T09:07:54+0000``.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -30,6 +29,7 @@ from pocket_companion.services.http import (
     default_session,
     json_of,
 )
+from pocket_companion.services.values import iso_seconds, objects_in, text_of
 
 if TYPE_CHECKING:
     import requests
@@ -75,23 +75,6 @@ def _label(tag: object) -> str:
     return str(tag).strip().lower()  # as wallabag keeps labels
 
 
-def text_of(raw: Mapping[str, Any], name: str) -> str:
-    """A text field of a reply, trimmed ("" when it is missing or not text)."""
-    value = raw.get(name)
-    return value.strip() if isinstance(value, str) else ""
-
-
-def seconds_of(raw: object) -> float | None:
-    """``2016-04-05T09:07:54+0000`` (wallabag) or ``2024-01-01T00:00:00.000Z`` (Lion Reader)."""
-    if not isinstance(raw, str):
-        return None
-    try:
-        when = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
-
-
 def remote_item(raw: Mapping[str, Any]) -> RemoteItem | None:
     """An entry of a reply; None for one without an id or a URL."""
     entry_id, given, final = id_of(raw), text_of(raw, "given_url"), text_of(raw, "url")
@@ -107,7 +90,34 @@ def remote_item(raw: Mapping[str, Any]) -> RemoteItem | None:
         title=text_of(raw, "title"), resolved_url=final if final != url else "",
         favorite=raw.get("is_starred") in (1, "1"),
         tags=None if labels is None else tuple(label for label in labels if label),
-        time_added=seconds_of(raw.get("created_at")))
+        time_added=iso_seconds(raw.get("created_at")))  # wallabag's +0000, Lion Reader's Z
+
+
+class Scan:
+    """What the passes over a listing (pages of :meth:`WallabagClient.entries`) saw: every
+    id, and whether the last pass was whole (each page gave the same total, and as many
+    ids)."""
+
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+        self._pass: set[str] = set()
+        self._totals: set[object] = set()
+
+    def begin(self) -> None:
+        self._pass, self._totals = set(), set()
+
+    def note(self, reply: Mapping[str, Any]) -> list[dict[str, Any]]:
+        embedded = reply.get("_embedded")
+        raws = objects_in(embedded.get("items") if isinstance(embedded, dict) else None)
+        ids = {entry_id for raw in raws if (entry_id := id_of(raw))}
+        self._pass |= ids
+        self.ids |= ids
+        self._totals.add(reply.get("total"))
+        return raws
+
+    @property
+    def whole(self) -> bool:
+        return self._totals in ({len(self._pass)}, {None})  # None: a server that does not say
 
 
 def _entry_path(entry_id: str, tail: str = "") -> str:
@@ -148,8 +158,7 @@ class WallabagClient:
 
     def tags(self, token: str, entry_id: str) -> list[dict[str, Any]]:
         """The entry's tags, ``[{"id", "label", "slug"}]``."""
-        reply = self.rest.json("GET", _entry_path(entry_id, "/tags"), token)
-        return [tag for tag in reply if isinstance(tag, dict)] if isinstance(reply, list) else []
+        return objects_in(self.rest.json("GET", _entry_path(entry_id, "/tags"), token))
 
     def add_tags(self, token: str, entry_id: str, tags: Sequence[str]) -> None:
         if tags:

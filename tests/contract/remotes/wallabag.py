@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+from contextlib import AbstractContextManager
 
 from pocket_companion.config import Settings
-from pocket_companion.services.base import Credentials, ReadingService
-from pocket_companion.services.http import SessionFactory, default_session
+from pocket_companion.services.base import Credentials
 from pocket_companion.services.wallabag.adapter import WallabagService
 
-from tests.contract.remotes import Remote
-from tests.fakepocket import Fault
+from tests.contract.remotes import FakeRemote
 from tests.fakes.wallabag import ACCESS_LIFETIME, FakeWallabag
 
 
@@ -31,18 +27,12 @@ def credentials(fake: FakeWallabag, **extra: str) -> Credentials:
                        tuple(sorted(kept.items())))
 
 
-class WallabagRemote:
+class WallabagRemote(FakeRemote[FakeWallabag]):
     name = "wallabag"
-
-    def __init__(self, fake: FakeWallabag) -> None:
-        self.fake = fake
+    adapter = WallabagService
 
     def settings(self) -> Settings:
         return settings(self.fake)
-
-    def service(self, server: str | None = None,
-                session_factory: SessionFactory | None = None) -> ReadingService:
-        return WallabagService(settings(self.fake, server), session_factory or default_session)
 
     def credentials(self) -> Credentials:
         return credentials(self.fake)
@@ -53,50 +43,12 @@ class WallabagRemote:
     def expire(self, creds: Credentials) -> None:
         self.fake.expire_access(creds.secret)
 
-    def seed(self, url: str, title: str = "", archived: bool = False) -> str:
-        return self.fake.seed(url, title, archived=archived)
-
-    def change_elsewhere(self, url: str) -> None:
-        self.fake.edit(url, archived=True, tags=["elsewhere"])
-
-    def delete_elsewhere(self, url: str) -> None:
-        self.fake.remove(url)
-
-    def tick(self) -> None:
-        self.fake.advance(2)
-
-    def fail_next(self, status: int) -> None:
-        self.fake.inject(Fault("status", status=status))
-
-    def inject(self, fault: Fault, times: int = 1) -> None:
-        self.fake.inject(fault, times)
-
-    def calls(self) -> int:
-        return len(self.fake.calls)
-
-    def stop(self) -> None:
-        self.fake.stop()
-
-    def items(self) -> dict[str, dict[str, Any]]:
-        return self.fake.items()
-
     def copies(self, url: str) -> int:
         return sum(entry.given_url == url for entry in self.fake.entries.values())
 
-    @contextmanager
-    def limited(self, calls: int) -> Iterator[Remote]:
-        fake = FakeWallabag(user_limit=calls)
-        with fake:
-            yield WallabagRemote(fake)
-
-    @contextmanager
-    def without_permission(self) -> Iterator[Remote]:
-        fake = FakeWallabag(read_only=True)
-        with fake:
-            yield WallabagRemote(fake)
+    def without_permission(self) -> AbstractContextManager[WallabagRemote]:
+        return self.fresh({"read_only": True})
 
 
 def REMOTE() -> WallabagRemote:
-    fake = FakeWallabag()
-    fake.start()
-    return WallabagRemote(fake)
+    return WallabagRemote(FakeWallabag().start())
