@@ -13,7 +13,7 @@ from pathlib import Path
 from tests.fakepocket import FakePocket
 from tests.support import runtime
 
-from . import cases, pull, services, setup, transfer
+from . import articles, cases, pull, services, setup, transfer
 
 
 def _table(rows: list[cases.Row]) -> str:
@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="tiny sizes: checks that every benchmark still runs (CI)")
     args = parser.parse_args(argv)
     sizes = cases.TINY if args.tiny else cases.FULL
+    copies = articles.TINY if args.tiny else articles.FULL
     for package in setup.PACKAGES:  # as `pip install` leaves them: byte-compiled
         compileall.compile_dir(package, quiet=1)
     with tempfile.TemporaryDirectory() as name, FakePocket(user_limit=10**9,
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             keyenv, keychain = setup.keychain_env(tmp)
             print(f"python {platform.python_version()} on {platform.machine()}, "
-                  f"keychain: {keychain}, sizes: {sizes}", flush=True)
+                  f"keychain: {keychain}, sizes: {sizes}, copies: {copies}", flush=True)
             rows = cases.cold_hello(tmp, sizes)
             rows += cases.cold_save(tmp, sizes, fake, keyenv)
             rows += cases.warm(tmp, sizes, fake, keyenv)
@@ -49,10 +50,13 @@ def main(argv: list[str] | None = None) -> int:
             filled = setup.fill(tmp / "list", sizes.items)
             rows += cases.lookups(tmp / "list", filled, sizes)
             rows += cases.searches(tmp / "list", filled, sizes)
+            rows += articles.searches(tmp / "copies", articles.fill(tmp / "copies", copies.items),
+                                      copies)
             rows += transfer.imports(tmp, sizes.imported)
             rows += transfer.exports(tmp, tmp / "list", sizes.items, sizes.items // 10)
             rows += pull.first_pull(tmp, sizes.pulled, keyenv)
             rows += services.save_all(tmp, sizes.tabs, 1, keyenv, cases.WAN_DELAY)
+            rows += articles.capture_clicks(tmp, fake, copies)
         finally:
             runtime.remove(folder)
     print(_table(rows))

@@ -130,6 +130,7 @@ def save(c: Companion, p: Params, ctx: Context) -> Later:
     entries = [entry]
     ids = c.commit(entries)
     ctx.progress("kept", _briefs(entries, ids, c.store.get(ids))[0])  # before any network
+    c.queue_fetches(ids, capture_may_come=True)
 
     def finish() -> Data:
         outcome = c.push_saved(ids)
@@ -155,6 +156,7 @@ def save_many(c: Companion, p: Params, ctx: Context) -> Later:
     entries = [e for e in checked if not isinstance(e, CompanionError)]
     ids = c.commit(entries)
     ctx.progress("kept", {"results": _results(results, entries, ids, c.store.get(ids))})
+    c.queue_fetches(ids)
 
     def finish() -> Data:
         outcome = c.push_saved(ids)
@@ -178,11 +180,17 @@ def list_items(c: Companion, p: Params, ctx: Context) -> Data:
     offset = p.integer("offset", 0, 0, 10**9)
     query, sort = listing(p)
     items, total = c.store.page(limit, offset, query, sort)
+    ids = [item.id for item in items]
+    states = c.articles.states(ids)
+    snippets = c.articles.snippets(query, ids)
     page: list[Data] = []
     budget = LIST_BUDGET
     for item in items:
-        data = item.to_dict()
+        data = {**item.to_dict(), "article": states.get(item.id)}
+        if item.id in snippets:
+            data["snippet"] = snippets[item.id]
         budget -= len(str(data)) + 2 * len(item.url) + 64  # generous: escapes and quoting
+        budget -= 5 * len(snippets.get(item.id, ""))  # non-ASCII letters are escaped
         if budget < 0 and page:
             break
         page.append(data)
@@ -274,6 +282,18 @@ def _transfer(name: str) -> Handler:
     return handler
 
 
+def _article(name: str) -> Handler:
+    """A handler of :mod:`.articles.actions` (readable copies), loaded when first asked for."""
+
+    def handler(c: Companion, p: Params, ctx: Context) -> Data:
+        from pocket_companion.articles import actions
+
+        result: Data = getattr(actions, name)(c, p, ctx)
+        return result
+
+    return handler
+
+
 ACTIONS: dict[str, Action] = {
     "hello": Action(hello),
     "status": Action(status),
@@ -295,5 +315,11 @@ ACTIONS: dict[str, Action] = {
     "import_finish": Action(_transfer("import_finish"), frozenset({"upload", "dry_run"}),
                             "network"),
     "export": Action(_transfer("export"), frozenset({"format", "after", "query", "tag",
-                                                     "favorite", "status", "sort"})),
+                                                     "favorite", "status", "sort", "with_text"})),
+    "capture": Action(_article("capture"), frozenset({"url", "article"})),
+    "article": Action(_article("article"), frozenset({"url", "item_id", "part"})),
+    "article_progress": Action(_article("article_progress"),
+                               frozenset({"item_id", "progress", "images"})),
+    "preferences": Action(_article("preferences"), frozenset({  # preferences.PREFERENCES
+        "fetch_articles", "reader_images", "reader_theme", "reader_size"})),
 }

@@ -98,11 +98,19 @@ def _next_page(args: argparse.Namespace, offset: int) -> str:
     return shlex.join([*words, "--offset", str(offset)])
 
 
+def _snippet_line(item: Data) -> list[str]:
+    """The article text around the search's words, under its page, the words in «»."""
+    if "snippet" not in item:
+        return []
+    text = for_terminal(item["snippet"].replace("\x02", "«").replace("\x03", "»"))
+    return [f"      {text}"]
+
+
 def cmd_list(c: Companion, args: argparse.Namespace) -> Data | str:
     data = call(c, "list", _list_params(args))
     if args.json:
         return data
-    lines = [_item_line(item) for item in data["items"]]
+    lines = [line for item in data["items"] for line in [_item_line(item), *_snippet_line(item)]]
     filtered = bool(args.search or args.tag or args.favorite) or args.status != "all"
     lines.append(f"{len(data['items'])} of {data['total']} {'matching ' if filtered else ''}"
                  "saved pages shown (* = not yet synced)")
@@ -179,8 +187,19 @@ def cmd_status(c: Companion, args: argparse.Namespace) -> Data | str:
         lines.append(f"Last sync problem: {for_terminal(data['last_error'])}")
     if account and data["import"] and data["import"]["sent"] < data["import"]["total"]:
         lines.append(_import_line(data["import"], data["held"]))
+    lines.append(_articles_line(data["articles"], data["fetch_articles"]))
     lines.append(f"Data folder: {for_terminal(str(c.home))}")
     return "\n".join(lines)
+
+
+def _articles_line(articles: Data, fetching: bool) -> str:
+    """``Readable copies: 1,204 (38.2 MB); 12 waiting to be fetched, 3 could not be``."""
+    line = f"Readable copies: {articles['count']:,} ({articles['bytes'] / 1e6:.1f} MB)"
+    waiting = [f"{articles['pending']:,} waiting to be fetched" if articles["pending"] else "",
+               f"{articles['failed']:,} could not be" if articles["failed"] else ""]
+    if any(waiting):
+        line += "; " + ", ".join(part for part in waiting if part)
+    return line + ("" if fetching else "; fetching pages is off")
 
 
 def _import_line(progress: Data, held: Data | None) -> str:
@@ -194,6 +213,18 @@ def _import_line(progress: Data, held: Data | None) -> str:
             held["reason"], held["reason"])
         line += f"; next batch at {when} ({why})"
     return line
+
+
+def cmd_preferences(c: Companion, args: argparse.Namespace) -> Data | str:
+    """Show the preferences; ``--fetch-articles on|off`` changes that one first."""
+    changes = {} if args.fetch_articles is None else {"fetch_articles": args.fetch_articles == "on"}
+    data = call(c, "preferences", changes)
+    if args.json:
+        return data
+    fetching = "on" if data["fetch_articles"] else "off"
+    return (f"Fetching readable copies of pages saved without one: {fetching}\n"
+            f"Reader view: theme {data['reader_theme']}, images "
+            f"{'shown' if data['reader_images'] else 'hidden'} unless chosen for a page")
 
 
 def cmd_sync(c: Companion, args: argparse.Namespace) -> Data | str:
@@ -247,6 +278,9 @@ def _parser(argv: list[str]) -> argparse.ArgumentParser:
     save.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")
     _reading_commands(command)
     command("status", cmd_status, "show the account and what waits to be synced")
+    command("preferences", cmd_preferences, "show or change the preferences").add_argument(
+        "--fetch-articles", choices=("on", "off"), help="fetch a readable copy of each page "
+        "saved without one (links, saved tabs, imports, pulled pages)")
     command("sync", cmd_sync, "send everything waiting to the connected account, then bring "
             "in what changed there")
     from pocket_companion.cli_login import register as register_login  # login, logout

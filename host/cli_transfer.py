@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pocket_companion.cli import Outcome
+from pocket_companion.errors import InvalidParams
 from pocket_companion.text import for_terminal
 
 if TYPE_CHECKING:
@@ -43,8 +44,11 @@ def cmd_import(c: Companion, args: argparse.Namespace) -> Outcome:
     from pocket_companion.library import importer
 
     paths = [Path(name) for name in args.files]
+    since = c.store.clock()
     with _bar(not args.json, None, " rows") as update:
         report = importer.run(c.store, paths, dry_run=args.dry_run, progress=update)
+    if not args.dry_run:
+        c.queue_fetches_since(since)  # a host fetches their readable copies
     failures = [f"{for_terminal(p.where)}: {for_terminal(p.message)}" for p in report.problems]
     if report.problem_count > len(report.problems):
         failures.append(f"... and {report.problem_count - len(report.problems)} more rows that "
@@ -72,14 +76,18 @@ def cmd_export(c: Companion, args: argparse.Namespace) -> Outcome:
               "status": args.status, "sort": args.sort}
     query, sort = listing(Params({k: v for k, v in params.items() if v is not None},
                                  tuple(params)))
+    if args.with_text and args.format not in exports.WITH_TEXT:
+        raise InvalidParams(f"--with-text needs --format {' or '.join(exports.WITH_TEXT)}: a "
+                            "bookmarks file has no place for the text")
     total = c.store.page(1, 0, query)[1]
     items = exports.listed(c.store, query, oldest=sort == "oldest")
+    text_of = (lambda item: c.articles.text_of(item.id)) if args.with_text else None
     with _bar(bool(args.output) and not args.json, total, " pages") as update:
         counted = _counting(items, update)
         if args.output:
-            count = _to_file(Path(args.output), args.format, counted)
+            count = _to_file(Path(args.output), args.format, counted, text_of)
         else:
-            count = exports.write(args.format, counted, sys.stdout)
+            count = exports.write(args.format, counted, sys.stdout, text_of)
     summary = {"format": args.format, "count": count, "file": args.output}
     if args.json:
         return Outcome(summary, [])
@@ -94,7 +102,8 @@ def _counting(items: Iterator[Any], update: Callable[[int], None]) -> Iterator[A
         yield item
 
 
-def _to_file(path: Path, kind: str, items: Iterator[Any]) -> int:
+def _to_file(path: Path, kind: str, items: Iterator[Any],
+             text_of: Callable[[Any], str | None] | None) -> int:
     """Written beside the file and renamed, private (0600): it is your whole list."""
     from pocket_companion.library import exports
 
@@ -102,7 +111,7 @@ def _to_file(path: Path, kind: str, items: Iterator[Any]) -> int:
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            count = exports.write(kind, items, out)
+            count = exports.write(kind, items, out, text_of)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
@@ -128,3 +137,5 @@ def register(command: Callable[..., argparse.ArgumentParser]) -> None:
     exported.add_argument("--favorite", action="store_true", help="only favourites")
     exported.add_argument("--status", choices=("unread", "archived", "all"), default="all")
     exported.add_argument("--sort", choices=("newest", "oldest"), default="newest")
+    exported.add_argument("--with-text", action="store_true",
+                          help="add each page's readable copy as plain text (json, csv)")

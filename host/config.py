@@ -122,17 +122,17 @@ class Config:
     def __init__(self, home: str | os.PathLike[str]) -> None:
         self.path = os.path.join(home, "config.json")
 
-    def _stored(self) -> Settings:
+    def _raw(self) -> dict[str, Any]:
+        """``config.json`` as stored; empty when it is missing or unreadable."""
         try:
             with open(self.path, encoding="utf-8") as handle:
                 raw = json.load(handle)
-        except FileNotFoundError:
-            return Settings()
         except (OSError, ValueError):
-            return Settings()
-        if not isinstance(raw, dict):
-            return Settings()
-        return _settings(raw)
+            return {}
+        return raw if isinstance(raw, dict) else {}
+
+    def _stored(self) -> Settings:
+        return _settings(self._raw())
 
     def stamp(self) -> int:
         """Changes whenever the stored config is written (a login, a logout)."""
@@ -157,8 +157,11 @@ class Config:
 
     def update(self, **changes: Any) -> Settings:
         """Change stored values (not the environment's) atomically, file mode 0600."""
-        settings = self._stored()._replace(**changes)
+        raw = self._raw()
+        settings = _settings(raw)._replace(**changes)
         data = {"service": settings.service, "server": settings.server,
                 "username": settings.username, "options": dict(settings.options)}
+        if isinstance(raw.get("preferences"), dict):  # the person's, kept by preferences.py
+            data["preferences"] = raw["preferences"]
         atomic_write(self.path, json.dumps(data, indent=2).encode(), 0o600)
         return self.load()

@@ -3,6 +3,12 @@
 Everything outside (clock, keychain, service, login page opener) is injected;
 the defaults are the real ones. The SQLite store is opened on first use so that
 ``hello`` stays fast and touches no disk beyond the config file.
+
+Readable copies: pages saved without a capture from the browser (links, several tabs, an
+import, a pull) wait in a queue for the host's fetcher (:meth:`Companion.claim_fetches`,
+:meth:`Companion.finish_fetch`), while the user's ``fetch_articles`` preference is on; a
+page saved from the toolbar waits :data:`CAPTURE_WAIT` seconds for its capture first.
+The person's preferences are :mod:`.preferences`.
 """
 
 from __future__ import annotations
@@ -27,14 +33,15 @@ if TYPE_CHECKING:
     from pocket_companion.account.login.oauth import Progress
     from pocket_companion.account.login.openers import Opener
     from pocket_companion.account.secrets.keychain import TokenStore
+    from pocket_companion.articles.model import FetchJob, FetchOutcome
+    from pocket_companion.library.articles import Articles
     from pocket_companion.library.store import Item, NewItem, Store
     from pocket_companion.services.base import ReadingService
     from pocket_companion.services.spec import ServiceSpec
     from pocket_companion.sync.engine import ServiceFactory, Syncer
 
 log = get_logger(__name__)
-
-
+CAPTURE_WAIT = 30.0  # seconds a page saved from the browser waits for its capture
 def make_service(settings: Settings) -> ReadingService:
     """The adapter of the settings' service, at its server, with its login fields."""
     return spec_of(settings.service).make(settings)
@@ -104,6 +111,8 @@ class Companion:
         self.deps = deps or Deps()
         self.config = Config(home)
         self._services: dict[tuple[Settings, int], ReadingService] = {}
+        # Told when pages join the fetch queue or the preferences change (the host's fetcher).
+        self.on_fetches: Callable[[], None] = lambda: None
 
     @cached_property
     def store(self) -> Store:
@@ -112,6 +121,12 @@ class Companion:
         from pocket_companion.library.store import Store
 
         return Store(Path(self.home, "reading-list.sqlite3"), self.deps.clock)
+
+    @cached_property
+    def articles(self) -> Articles:
+        from pocket_companion.library.articles import Articles
+
+        return Articles(self.store.db, self.deps.clock)
 
     @cached_property
     def syncer(self) -> Syncer:
@@ -151,6 +166,8 @@ class Companion:
             "last_error": self.syncer.outbox.last_error(),
             "held": {"seconds": round(held), "reason": reason} if held else None,
             "import": self._import_progress(),
+            "articles": self.articles.counts(),
+            "fetch_articles": self.fetching(),
         }
 
     def _import_progress(self) -> dict[str, int] | None:
@@ -162,11 +179,15 @@ class Companion:
                      ) -> CompanionError | None:
         """Sync what is due (see :meth:`Syncer.run`); a failure is returned (and logged),
         never raised."""
+        since = self.deps.clock()
         try:
             self.syncer.run(retry_now=retry_now, pull=pull, push=push)
         except CompanionError as exc:
             log.info("sync postponed: %s (%s)", exc.code, exc.message)
             return exc
+        finally:
+            if pull:  # the pages a pull wrote, even one cut short
+                self.queue_fetches_since(since)
         return None
 
     def commit(self, entries: list[NewItem]) -> list[int]:
@@ -190,8 +211,57 @@ class Companion:
     def sync(self) -> tuple[int, int, int]:
         """Push everything queued now, then pull the account's changes: (changes synced,
         pages still pending, the account's items that came)."""
-        synced, pulled = self.syncer.run(force=True, pull=True)
+        since = self.deps.clock()
+        try:
+            synced, pulled = self.syncer.run(force=True, pull=True)
+        finally:
+            self.queue_fetches_since(since)
         return synced, self.store.pending_count(), pulled
+
+    def preferences(self) -> dict[str, Any]:
+        """The person's preferences (see :mod:`.preferences`)."""
+        from pocket_companion import preferences
+
+        return preferences.load(self.config.path)
+
+    def fetching(self) -> bool:
+        return bool(self.preferences()["fetch_articles"])
+
+    def set_preferences(self, **changes: object) -> dict[str, Any]:
+        """Change preferences (values checked by the caller); returns them all."""
+        from pocket_companion import preferences
+
+        found = preferences.update(self.config.path, changes)
+        self.on_fetches()  # fetching may start or stop
+        return found
+
+    def queue_fetches(self, ids: list[int], *, capture_may_come: bool = False) -> None:
+        """Pages saved without a capture get a fetched copy, if the user wants them; one
+        saved from the browser (``capture_may_come``) after :data:`CAPTURE_WAIT` seconds."""
+        if not (ids and self.fetching()):
+            return
+        if self.articles.queue(ids, CAPTURE_WAIT if capture_may_come else 0.0):
+            self.on_fetches()
+
+    def queue_fetches_since(self, since: float) -> None:
+        """The pages an import or a pull wrote since ``since`` get a fetched copy too."""
+        if self.fetching() and self.articles.queue_changed_since(since):
+            self.on_fetches()
+
+    def claim_fetches(self, limit: int) -> list[FetchJob]:
+        """Pages due for a fetch, held for the caller (none while fetching is off)."""
+        return self.articles.claim(limit) if self.fetching() else []
+
+    def finish_fetch(self, job: FetchJob, outcome: FetchOutcome) -> None:
+        """A fetch's outcome settled; a copy is tidied and sanitized before it is kept."""
+        from pocket_companion.articles.capture import tidy
+        from pocket_companion.articles.sanitize import sanitize
+
+        if outcome.article is not None:
+            article = tidy(outcome.article)
+            outcome = outcome._replace(article=article._replace(
+                html=sanitize(article.html, job.url)))
+        self.articles.finish(job, outcome)
 
     def _target(self, service: str | None, server: str | None, fields: dict[str, str]
                 ) -> Settings:

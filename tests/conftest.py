@@ -39,6 +39,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]
                  "POCKET_COMPANION_TOKEN_CACHE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("POCKET_COMPANION_HOME", str(tmp_path / "home"))
+    # Test hosts save example.org pages: they must not fetch them from the network (the
+    # tests of fetching turn it on for their own hosts).
+    monkeypatch.setenv("POCKET_COMPANION_FETCH_ARTICLES", "0")
     # Never the user's keychain: tests choose a test backend or a private Secret Service.
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     folder = runtime.make()  # token caches (keyagent) never cross tests

@@ -15,7 +15,8 @@ def test_bench_runs_at_tiny_sizes() -> None:
     table = result.stdout.splitlines()
     assert table[1].startswith("benchmark")
     rows = table[3:]
-    assert len(rows) == 31 and any(row.startswith("lookup") for row in rows)
+    assert len(rows) == 38 and any(row.startswith("lookup") for row in rows)
     assert sum(row.startswith("save all tabs, ") for row in rows) == 10
-    assert sum(row.startswith("list, search") for row in rows) == 2
+    assert sum(row.startswith("list, search") for row in rows) == 4
+    assert sum(row.startswith("click -> ") for row in rows) == 2
     assert all(row.split()[-1] in ("met", "MISSED", "-") for row in rows), rows

@@ -41,9 +41,14 @@ def test_web_ext_lint_reports_no_errors() -> None:
     report = json.loads(result.stdout)
     assert report["summary"]["errors"] == 0, json.dumps(report["errors"], indent=2)
     assert report["errors"] == []
-    # what remains are the two known warnings of a manifest shared by both families
-    assert {w["code"] for w in report["warnings"]} <= {
+    # what remains are the two known warnings of a manifest shared by both families, and
+    # the HTML parsing inside the vendored Readability and DOMPurify (npm's own copies,
+    # checked by tests/js/vendor.test.js); none in our own code
+    ours = [w for w in report["warnings"] if not str(w.get("file", "")).startswith("vendor/")]
+    assert {w["code"] for w in ours} <= {
         "BACKGROUND_SERVICE_WORKER_IGNORED", "KEY_FIREFOX_ANDROID_UNSUPPORTED_BY_MIN_VERSION"}
+    assert {w["code"] for w in report["warnings"]} - {w["code"] for w in ours} <= {
+        "UNSAFE_VAR_ASSIGNMENT"}
 
 
 def test_the_readme_explains_each_permission_and_the_shortcuts() -> None:

@@ -42,6 +42,8 @@ def every_action(fake: FakePocket) -> dict[str, dict[str, Any]]:
         "import_begin": {"name": "part_000000.csv", "size": 40},
         "import_chunk": {"upload": "A" * 24, "offset": 0, "data": "dXJsCg=="},
         "import_finish": {"upload": "A" * 24}, "export": {"format": "json"},
+        "capture": {"url": url, "article": None}, "article": {"url": url},
+        "article_progress": {"item_id": 1, "progress": 0.5}, "preferences": {},
     }
     assert set(requests) == set(ACTIONS), "a new action needs a line here"
     return requests
@@ -182,6 +184,8 @@ URL_REQUESTS = {
     "lookup": lambda url: {"url": url},
     "modify": lambda url: {"url": url, "op": "archive"},
     "modify_many": lambda url: {"urls": [url], "op": "archive"},
+    "capture": lambda url: {"url": url, "article": None},
+    "article": lambda url: {"url": url},
 }
 
 

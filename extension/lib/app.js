@@ -5,6 +5,7 @@
  * everything else is made here, or given by tests.
  */
 
+import { Capturer } from "./capture.js";
 import { Feedback } from "./feedback.js";
 import { Indicator } from "./indicator.js";
 import { ListTab, WELCOME_PAGE } from "./listtab.js";
@@ -30,12 +31,15 @@ export function createApp(ext, { host, clock } = {}) {
   const indicator = new Indicator({ tabs: ext.tabs, action: ext.action, host: connection,
     feedback });
   const syncWatch = new SyncWatch({ host: connection, indicator, ...timing });
-  const saver = new Saver({ tabs: ext.tabs, host: connection, feedback, indicator,
+  const capturer = new Capturer({ scripting: ext.scripting, host: connection, ...timing,
+    onChange: (tabId, capture) => bridge.tell({ kind: "capture-changed", tabId, capture }) });
+  const saver = new Saver({ tabs: ext.tabs, host: connection, feedback, indicator, capturer,
     onWaiting: () => syncWatch.start(), ...timing });
   const pages = { tabs: ext.tabs, windows: ext.windows, runtime: ext.runtime, host: connection };
   const listTab = new ListTab(pages);
   const welcomeTab = new ListTab({ ...pages, page: WELCOME_PAGE });
-  const bridge = new PanelBridge({ ext, host: connection, saver, indicator, listTab, syncWatch });
+  const bridge = new PanelBridge({ ext, host: connection, saver, capturer, indicator, listTab,
+    syncWatch });
   connection.onReached = (first, recovered) => indicator.reached(first, recovered)
     .catch(() => {
       // a tab closed meanwhile: the others are marked
@@ -52,7 +56,8 @@ export function createApp(ext, { host, clock } = {}) {
   }
 
   const app = {
-    host: connection, feedback, indicator, saver, bridge, listTab, welcomeTab, syncWatch,
+    host: connection, feedback, indicator, capturer, saver, bridge, listTab, welcomeTab,
+    syncWatch,
 
     onClicked: (tab) => saver.saveTab(tab),
 

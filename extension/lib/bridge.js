@@ -17,7 +17,8 @@ import { BADGES } from "./feedback.js";
 import { serviceNamed, servicesOf } from "./service.js";
 
 const PAGE_ACTIONS = new Set(["status", "lookup", "list", "tags", "modify", "modify_many", "sync",
-  "logout", "login_cancel", "import_begin", "import_chunk", "import_finish", "export"]);
+  "logout", "login_cancel", "import_begin", "import_chunk", "import_finish", "export", "article",
+  "article_progress", "preferences"]);
 const CHANGES = new Set(["modify", "modify_many"]);
 const LOGIN_MARGIN_S = 30;
 
@@ -30,10 +31,11 @@ export function plain(error) {
 }
 
 export class PanelBridge {
-  constructor({ ext, host, saver, indicator, listTab, syncWatch }) {
+  constructor({ ext, host, saver, capturer = null, indicator, listTab, syncWatch }) {
     this.ext = ext;
     this.host = host;
     this.saver = saver;
+    this.capturer = capturer;
     this.indicator = indicator;
     this.listTab = listTab;
     this.syncWatch = syncWatch;
@@ -60,6 +62,10 @@ export class PanelBridge {
     }
     if (message.kind === "login") return this.startLogin(message.params ?? {});
     if (message.kind === "login-state") return { ok: true, data: this.loginState() };
+    if (message.kind === "capture-state") {
+      const tab = await this.ext.tabs.get(message.tabId);
+      return { ok: true, data: this.capturer?.outcome(tab.id, tab.url) ?? null };
+    }
     if (message.kind === "check-host") return this.checkHost();
     if (message.kind === "open-list") {
       await this.listTab.open(message.section ?? "");
@@ -183,10 +189,13 @@ export class PanelBridge {
   /** Tell the open pages; an outcome that reached one is not told again. */
   update(login) {
     this.login = login;
-    this.ext.runtime.sendMessage({ kind: "login-changed", login }).then(() => {
-      if (this.login === login && login.state !== "waiting") this.login = { state: "idle" };
-    }, () => {
-      // no page is open: the next one reads the state when it opens
+    this.tell({ kind: "login-changed", login }).then((told) => {
+      if (told && this.login === login && login.state !== "waiting") this.login = { state: "idle" };
     });
+  }
+
+  /** Send a message to the extension's open pages; resolves with whether one was open. */
+  tell(message) {
+    return this.ext.runtime.sendMessage(message).then(() => true, () => false);
   }
 }

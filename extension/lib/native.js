@@ -24,7 +24,7 @@ export const PROTOCOL = 1;
 
 const RETRY_SAFE = new Set(["hello", "status", "lookup", "list", "save", "save_many"]);
 const TIMEOUTS = { default: 15_000, save: 60_000, save_many: 120_000, sync: 120_000, modify: 60_000,
-  modify_many: 120_000 };
+  modify_many: 120_000, capture: 60_000, article: 30_000 };
 
 export const realClock = {
   now: () => Date.now(),

@@ -4,7 +4,9 @@
  * Each shows its progress on the toolbar button: the request goes out first,
  * the page shows as kept on this computer as soon as the host has it on disk
  * (its `kept` event), and the outcome follows when the server answers. Each
- * returns `{ok: true, data}` or `{ok: false, error}` (a HostError).
+ * returns `{ok: true, data}` or `{ok: false, error}` (a HostError). Once the current
+ * tab's page is kept (its badge shown), its readable copy is captured beside the rest
+ * (lib/capture.js); links and "Save all tabs" are left to the host's fetcher.
  */
 
 import { HostError, describe, summary } from "./errors.js";
@@ -26,25 +28,34 @@ function notWeb(url) {
 }
 
 export class Saver {
-  constructor({ tabs, host, feedback, indicator, onWaiting = () => {}, clock = realClock }) {
+  constructor({ tabs, host, feedback, indicator, capturer = null, onWaiting = () => {},
+                clock = realClock }) {
     this.tabs = tabs;
     this.host = host;
     this.feedback = feedback;
     this.indicator = indicator;
+    this.capturer = capturer;
     this.onWaiting = onWaiting; // a page waits although an account is connected
     this.clock = clock;
   }
 
-  /** Save `params` and show its progress on `tabId`; `what` and `panel` as for Feedback. */
-  async save(tabId, params, what, { panel = true, working } = {}) {
+  /** Save `params` and show its progress on `tabId`; `what` and `panel` as for Feedback.
+   * `onKept` runs once the page is kept and its badge shown (or, from a host that sends no
+   * `kept`, once it answers). */
+  async save(tabId, params, what, { panel = true, working, onKept = null } = {}) {
+    let kept = null;
+    const keep = (shown) => {
+      kept ??= Promise.resolve(shown).then(() => onKept?.(), () => onKept?.());
+    };
     const onEvent = (event) => {
       if (event.data?.stage !== "kept") return;
-      this.feedback.kept(tabId, this.host.account, what, { panel });
+      keep(this.feedback.kept(tabId, this.host.account, what, { panel }));
     };
     const reply = this.host.request("save", params, { retryNow: true, onEvent });
     this.feedback.working(tabId, working);
     try {
       const data = await reply;
+      keep(null);
       await this.feedback.saved(tabId, data, this.host.account, what, { panel });
       if (data.state === "pending" && this.host.account) this.onWaiting();
       return { ok: true, data };
@@ -60,7 +71,8 @@ export class Saver {
       await this.feedback.failed(tab.id, error);
       return { ok: false, error };
     }
-    return this.save(tab.id, page(tab.url, tab.title), "this page");
+    const onKept = this.capturer ? () => this.capturer.start(tab) : null;
+    return this.save(tab.id, page(tab.url, tab.title), "this page", { onKept });
   }
 
   /** Save a link's target (not the page it is on); the tab's own mark comes back after.

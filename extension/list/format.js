@@ -10,6 +10,11 @@ export function siteOf(item) {
   }
 }
 
+/** The reader view of a saved page's copy, from the extension's pages (list/, popup/). */
+export function readerAddress(url) {
+  return `../reader/reader.html?${new URLSearchParams({ url })}`;
+}
+
 /** The title, or the address when the page has none. */
 export function nameOf(item) {
   return item.title?.trim() || item.url;

@@ -10,7 +10,7 @@ import { Account } from "./account.js";
 import { Changes } from "./actions.js";
 import { Client } from "./client.js";
 import { Files } from "./files.js";
-import { nameOf, pages } from "./format.js";
+import { nameOf, pages, readerAddress } from "./format.js";
 import { fillHelp, openHelp, showShortcuts } from "./help.js";
 import { commandFor } from "./keys.js";
 import { Notices, errorLine } from "./notices.js";
@@ -240,7 +240,10 @@ const COMMANDS = {
   previous: () => results.move(-1),
   open: () => {
     const item = results.items.get(results.current);
-    if (item) ext.tabs.create({ url: item.url, active: true });
+    if (!item) return;
+    const url = item.article === "stored"
+      ? new URL(readerAddress(item.url), location.href).href : item.url;
+    ext.tabs.create({ url, active: true });
   },
   archive: () => changes.toggle("archive", changes.targets()),
   favorite: () => changes.toggle("favorite", changes.targets()),

@@ -1,11 +1,13 @@
 /**
  * One row of the list, built with createElement and textContent only: a
  * checkbox, the title as a plain link (new tab, middle-click works), the site,
- * the date, marks, tags, and buttons for the row's actions. Only the current
- * row's controls are in the Tab order (the others are reached with j/k).
+ * the date, marks, tags, and buttons for the row's actions. A page with a readable
+ * copy is marked so, its title opens the reader view and an "Original" link its
+ * address; a search shows the words it matched in the copy's text (`snippet`). Only
+ * the current row's controls are in the Tab order (the others are reached with j/k).
  */
 
-import { nameOf, savedDate, siteOf } from "./format.js";
+import { nameOf, readerAddress, savedDate, siteOf } from "./format.js";
 
 let made = 0;
 
@@ -28,6 +30,10 @@ function marks(item) {
   }
   if (item.status === "archived") found.push(badge("archived", "Archived"));
   if (item.favorite) found.push(badge("favorite", "★ Favourite"));
+  if (item.article === "stored") {
+    found.push(badge("copy", "Readable copy",
+      "A copy of the article is kept: its title opens it."));
+  }
   if (item.state === "pending") {
     found.push(badge("pending", "Waiting to sync",
       "Kept on this computer; it is sent to your account at the next sync."));
@@ -41,8 +47,31 @@ function meta(item, id, now) {
   const when = element("time", { text: `Saved ${savedDate(item.saved_at, now)}`,
     attributes: { datetime: item.saved_at ?? "" } });
   line.append(site, when, ...marks(item));
+  if (item.article === "stored") {
+    line.append(element("a", { className: "original", text: "Original page", attributes: {
+      href: item.url, target: "_blank", rel: "noopener noreferrer", "data-action": "original" } }));
+  }
   if (item.tags.length) line.append(tagList(item));
   return line;
+}
+
+/** A search's snippet of the copy's text: the matched words (between U+0002 and U+0003)
+ * as <mark>, the rest as text; stray markers are dropped. */
+export function snippet(text) {
+  const box = element("p", { className: "snippet" });
+  const plain = (part) => document.createTextNode(part.replace(/[\u0002\u0003]/g, ""));
+  const [head, ...rest] = String(text).split("\u0002");
+  box.append(plain(head));
+  for (const part of rest) {
+    const end = part.indexOf("\u0003");
+    if (end < 0) {
+      box.append(plain(part));
+      continue;
+    }
+    box.append(element("mark", { text: plain(part.slice(0, end)).textContent }),
+      plain(part.slice(end + 1)));
+  }
+  return box;
 }
 
 function tagList(item) {
@@ -85,10 +114,12 @@ export function fillRow(li, item, { picked = false, current = false, now = new D
     "aria-label": `Select “${nameOf(item)}”` } });
   pick.checked = picked;
   const link = element("a", { className: "title", text: nameOf(item), attributes: {
-    id: `${id}-title`, href: item.url, target: "_blank", rel: "noopener noreferrer",
-    "data-action": "open", "aria-describedby": `${id}-meta` } });
+    id: `${id}-title`, href: item.article === "stored" ? readerAddress(item.url) : item.url,
+    target: "_blank", rel: "noopener noreferrer", "data-action": "open",
+    "aria-describedby": `${id}-meta` } });
   const body = element("div", { className: "body" });
   body.append(link, meta(item, id, now));
+  if (typeof item.snippet === "string" && item.snippet.trim()) body.append(snippet(item.snippet));
   li.replaceChildren(pick, body, actions(item, id));
   markRow(li, { picked, current });
   if (focused) li.querySelector(focused)?.focus({ preventScroll: true });

@@ -8,11 +8,13 @@
  */
 
 import { canRetry } from "../lib/errors.js";
+import { readerAddress } from "../list/format.js";
 import { showCapabilities } from "../lib/service.js";
 import { openShortcutSettings, saveShortcut } from "../lib/shortcuts.js";
 import { setText } from "../lib/text.js";
 import { isWebPage } from "../lib/web.js";
 import { AccountPanel } from "./account.js";
+import { copyLine } from "./copy.js";
 
 const ext = globalThis.browser ?? globalThis.chrome;
 const $ = (id) => document.getElementById(id);
@@ -73,6 +75,7 @@ function showState(text) {
 
 function renderItem(found, note = "") {
   state.item = found;
+  if (!found) $("copy-state").hidden = true;
   $("save").hidden = Boolean(found) || !$("undo-offer").hidden;
   $("item").hidden = !found;
   if (!found) {
@@ -93,6 +96,22 @@ function renderItem(found, note = "") {
   }));
   $("archive").textContent = found.status === "archived" ? "Move back to unread" : "Archive";
   $("favorite").setAttribute("aria-pressed", String(Boolean(found.favorite)));
+  showCopy();
+}
+
+async function showCopy() {
+  const found = state.item;
+  if (!found) {
+    $("copy-state").hidden = true;
+    return;
+  }
+  const capture = await ask({ kind: "capture-state", tabId: state.tab.id });
+  const line = copyLine(capture?.ok ? capture.data : null, found.article);
+  $("copy-state").hidden = !line;
+  if (!line) return;
+  setText($("copy-text"), line.text);
+  $("copy-open").hidden = !line.open;
+  $("copy-open").href = readerAddress(found.url);
 }
 
 /** This tab's page in the list: null (not saved), or why it cannot be looked up. */
@@ -206,6 +225,7 @@ function wireLinks() {
   $("shortcut-change").addEventListener("click", () => openShortcutSettings(ext));
   ext.runtime.onMessage.addListener((message) => {
     if (message?.kind === "login-changed") account.showLogin(message.login);
+    if (message?.kind === "capture-changed" && message.tabId === state.tab?.id) loadPage();
   });
 }
 

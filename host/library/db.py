@@ -11,7 +11,13 @@ write transaction that checks the version, so a failed one leaves the file as it
 was and two processes opening an old file at once migrate it once. Version 2 adds
 each item's site, when it was deleted (to undo it), indexes for the list's filters and
 the search index. Version 3 marks the changes an import queued (``outbox.batch``), so its
-progress can be told.
+progress can be told. Version 4 keeps readable copies of pages (``articles``: the text and
+the sanitized HTML, each zlib-compressed, last in the row so that the small columns before
+them are read without them), each page's copy state, reading progress and place in the
+queue of pages to fetch, and whether its images are shown (``article_state``, small rows:
+``status`` sums them), both removed
+with their page (``ON DELETE CASCADE``), and rebuilds the search index with the article
+text as its fifth column.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from pathlib import Path
 from pocket_companion.errors import StorageUnavailable
 from pocket_companion.files import ensure_private
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _VERSION_1 = """
 CREATE TABLE IF NOT EXISTS items (
     id INTEGER PRIMARY KEY,
@@ -58,6 +64,39 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_by_item ON outbox (item, seq);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# The index as version 2 made it; version 4 replaces it (``search.FTS_TABLE``).
+_FTS_V2 = ("CREATE VIRTUAL TABLE items_fts USING fts5(title, tags, site, url, "
+           "tokenize='unicode61 remove_diacritics 2')")
+_VERSION_4 = """
+CREATE TABLE articles (
+    item INTEGER PRIMARY KEY REFERENCES items (id) ON DELETE CASCADE,
+    source TEXT NOT NULL,
+    title TEXT NOT NULL,
+    byline TEXT NOT NULL,
+    site TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    dir TEXT NOT NULL,
+    excerpt TEXT NOT NULL,
+    words INTEGER NOT NULL,
+    stored_at REAL NOT NULL,
+    text_size INTEGER NOT NULL,
+    html_size INTEGER NOT NULL,
+    text BLOB NOT NULL,
+    html BLOB NOT NULL
+);
+CREATE TABLE article_state (
+    item INTEGER PRIMARY KEY REFERENCES items (id) ON DELETE CASCADE,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_try REAL NOT NULL DEFAULT 0,
+    claim_until REAL NOT NULL DEFAULT 0,
+    last_error TEXT,
+    progress REAL NOT NULL DEFAULT 0,
+    images INTEGER,
+    bytes INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX article_due ON article_state (next_try) WHERE state = 'pending'
+"""
 
 
 def require_fts5(conn: sqlite3.Connection) -> None:
@@ -73,17 +112,19 @@ def require_fts5(conn: sqlite3.Connection) -> None:
         ) from None
 
 
-def _version_1(conn: sqlite3.Connection) -> None:
-    for statement in _VERSION_1.split(";"):
+def _run(conn: sqlite3.Connection, script: str) -> None:
+    for statement in script.split(";"):
         if statement.strip():
             conn.execute(statement)
 
 
+def _version_1(conn: sqlite3.Connection) -> None:
+    _run(conn, _VERSION_1)
+
+
 def _version_2(conn: sqlite3.Connection) -> None:
-    """Sites, deletion times, indexes for the archived and favourite filters and the search
-    index, filled from the items there are."""
-    from pocket_companion.library.items import tags_of
-    from pocket_companion.library.search import FTS_TABLE, add_to_index
+    """Sites, deletion times, indexes for the archived and favourite filters, and the search
+    index (filled by version 4, which gives it its present shape)."""
     from pocket_companion.library.urls import site_of
 
     conn.execute("ALTER TABLE items ADD COLUMN site TEXT NOT NULL DEFAULT ''")
@@ -97,13 +138,10 @@ def _version_2(conn: sqlite3.Connection) -> None:
                  "WHERE status = 'archived'")
     conn.execute("CREATE INDEX items_favorites ON items (deleted, saved_at DESC, id DESC) "
                  "WHERE favorite = 1")
-    conn.execute(FTS_TABLE)
-    rows = [(item_id, site_of(key), title, tags, url, deleted) for item_id, key, title, tags, url,
-            deleted in conn.execute("SELECT id, key, title, tags, url, deleted FROM items")]
+    conn.execute(_FTS_V2)
     conn.executemany("UPDATE items SET site = ? WHERE id = ?",
-                     [(site, item_id) for item_id, site, *_ in rows])
-    add_to_index(conn, [(item_id, title, tags_of(tags), site, url)
-                        for item_id, site, title, tags, url, deleted in rows if not deleted])
+                     [(site_of(key), item_id) for item_id, key
+                      in conn.execute("SELECT id, key FROM items").fetchall()])
 
 
 def _version_3(conn: sqlite3.Connection) -> None:
@@ -112,7 +150,19 @@ def _version_3(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX outbox_by_batch ON outbox (batch) WHERE batch IS NOT NULL")
 
 
-_MIGRATIONS = (_version_1, _version_2, _version_3)  # the one at index n makes version n + 1
+def _version_4(conn: sqlite3.Connection) -> None:
+    """Readable copies and their fetch queue; the search index rebuilt with a ``body``
+    column (FTS5 tables take no new column), from the live items there are."""
+    from pocket_companion.library.search import FTS_TABLE, reindex
+
+    _run(conn, _VERSION_4)
+    conn.execute("DROP TABLE items_fts")
+    conn.execute(FTS_TABLE)
+    reindex(conn, [row[0] for row in conn.execute("SELECT id FROM items WHERE deleted = 0")])
+
+
+# The migration at index n makes version n + 1.
+_MIGRATIONS = (_version_1, _version_2, _version_3, _version_4)
 
 
 class Database:

@@ -11,6 +11,10 @@ does not grow with the list. What each format keeps:
   last ``favorite`` column they ignore. A tag containing ``|`` cannot survive this format.
 - ``json``: every field we keep (never a secret), ``{"format": "pocket-companion-export",
   "version": 1, "exported_at", "items": [...]}``, one item per line.
+
+With the text (``text_of``), each page's readable copy as plain text joins it: a ``text``
+field in JSON (``null`` for a page without a copy), a last ``text`` column in CSV (empty
+without one). A bookmarks file has no place for it.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import csv
 import io
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from html import escape
 from typing import IO, Protocol
@@ -31,6 +35,7 @@ from pocket_companion.library.search import walk
 from pocket_companion.library.store import Store
 
 FORMATS = ("netscape", "csv", "json")
+WITH_TEXT = ("csv", "json")  # the formats that can hold the pages' text
 MEDIA = {"netscape": ("text/html", "html"), "csv": ("text/csv", "csv"),
          "json": ("application/json", "json")}
 STEP = 1000  # items read from the list at a time
@@ -55,43 +60,51 @@ class Exported(Protocol):
     def remote_id(self) -> str | None: ...
 
 
-def write(kind: str, items: Iterable[Exported], out: IO[str]) -> int:
-    """Write ``items`` in format ``kind`` to ``out``; returns how many were written."""
-    out.write(head(kind))
+def write(kind: str, items: Iterable[Exported], out: IO[str],
+          text_of: Callable[[Exported], str | None] | None = None) -> int:
+    """Write ``items`` in format ``kind`` to ``out``, with each one's text when ``text_of``
+    gives it (a format of :data:`WITH_TEXT`); returns how many were written."""
+    out.write(head(kind, with_text=text_of is not None))
     count = 0
     for item in items:
-        out.write(entry(kind, item, count == 0))
+        out.write(entry(kind, item, count == 0, with_text=text_of is not None,
+                        text=text_of(item) if text_of else None))
         count += 1
     out.write(tail(kind))
     return count
 
 
-def head(kind: str) -> str:
+def head(kind: str, *, with_text: bool = False) -> str:
     if kind == "netscape":
         return ("<!DOCTYPE NETSCAPE-Bookmark-file-1>\n<!-- Exported by Pocket Companion. -->\n"
                 '<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=UTF-8">\n'
                 "<TITLE>Reading list</TITLE>\n<H1>Reading list</H1>\n<DL><p>\n")
     if kind == "csv":
-        return "title,url,time_added,tags,status,favorite\r\n"
+        return f"title,url,time_added,tags,status,favorite{',text' if with_text else ''}\r\n"
     start = {"format": JSON_FORMAT, "version": 1, "exported_at": _iso(time.time())}
     return json.dumps(start)[:-1] + ', "items": ['
 
 
-def entry(kind: str, item: Exported, first: bool) -> str:
-    """One item in format ``kind`` (``first``: the first of the file)."""
+def entry(kind: str, item: Exported, first: bool, *, with_text: bool = False,
+          text: str | None = None) -> str:
+    """One item in format ``kind`` (``first``: the first of the file), ``with_text``: with
+    ``text``, its readable copy's text (None: it has none)."""
     if kind == "netscape":
         return _bookmark(item)
     if kind == "csv":
         line = io.StringIO()
         csv.writer(line, lineterminator="\r\n").writerow([
             item.title or item.url, item.url, int(item.saved_at), "|".join(item.tags),
-            "archive" if item.status == "archived" else "unread", int(item.favorite)])
+            "archive" if item.status == "archived" else "unread", int(item.favorite),
+            *([text or ""] if with_text else [])])
         return line.getvalue()
     fields: dict[str, object] = {
         "url": item.url, "title": item.title, "tags": list(item.tags), "status": item.status,
         "favorite": item.favorite, "saved_at": _iso(item.saved_at)}
     if item.remote_id:
         fields["item_id"] = item.remote_id
+    if with_text:
+        fields["text"] = text
     return ("\n" if first else ",\n") + json.dumps(fields, ensure_ascii=False)
 
 

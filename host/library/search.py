@@ -1,11 +1,17 @@
 """The search index and the queries of ``list`` and ``tags``.
 
 ``items_fts`` is an FTS5 table (``unicode61 remove_diacritics 2``) with one row per live
-item (rowid = the item's id): its title, its tags, its site and the words of its URL
-after the host (percent-escapes decoded). The store changes it in the same transaction as the items
-table: :func:`add_to_index` for new items, :func:`reindex` for items whose title, tags or
-deleted flag changed. (Not triggers: SQLite 3.40's FTS5 writes each row a trigger inserts
-to disk as a segment of its own, five times the cost of a batch of saves.)
+item (rowid = the item's id): its title, its tags, its site, the words of its URL after the
+host (percent-escapes decoded) and the text of its readable copy, if it has one (``body``).
+The store changes it in the same transaction as the items table: :func:`add_to_index` for
+new items, :func:`reindex` for items whose title, tags, deleted flag or copy changed. (Not
+triggers: SQLite 3.40's FTS5 writes each row a trigger inserts to disk as a segment of its
+own, five times the cost of a batch of saves.) The table keeps its own copy of what it
+indexes (it is not contentless): an item is taken out of it by its rowid alone, after its
+row has changed (a contentless table needs the old values, gone by then), and
+:func:`snippets` reads the text there by rowid. The copy of the article text is the price:
+the ``articles`` table holds it again, compressed, for pages that are not in the index
+(deleted ones can be restored) and for export.
 
 A query with words or tag and site filters is answered from the index: its matches are
 counted there (with the other filters, by reading each match's row), and a page of them is
@@ -18,8 +24,11 @@ first rather than in an order of noise, and costs the walk instead of scoring ev
 
 from __future__ import annotations
 
+import re
 import sqlite3
+import zlib
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import NamedTuple
 from urllib.parse import unquote
 
@@ -27,15 +36,19 @@ from pocket_companion.library.items import ITEM_COLUMNS, tags_of
 from pocket_companion.library.query import Filter, Query, Term, has_words, searchable
 
 FTS_TABLE = (
-    "CREATE VIRTUAL TABLE items_fts USING fts5(title, tags, site, url, "
+    "CREATE VIRTUAL TABLE items_fts USING fts5(title, tags, site, url, body, "
     "tokenize='unicode61 remove_diacritics 2')")
-WEIGHTS = "10.0, 5.0, 3.0, 1.0"  # bm25 weights: title, tags, site, url words
+WEIGHTS = "10.0, 5.0, 3.0, 1.0, 1.0"  # bm25 weights: title, tags, site, url words, article
+SNIPPET_CHARS = 200  # of article text around a match, at most (markers and ellipses aside)
+_SPACES = re.compile(r"\s+")
+_TOKEN = re.compile(r"[^\W_]+")  # letters and digits: what FTS5's unicode61 keeps
 SORTED_IN_MEMORY = 5000  # up to this many matches are read from the index and sorted
 _NEWEST = "i.saved_at DESC, i.id DESC"
 _ORDERS = {"newest": _NEWEST, "oldest": "i.saved_at ASC, i.id ASC"}
 _LIVE = "i.deleted = 0"
 _COLUMNS = {"tag": "tags", "site": "site"}  # the index column a filter's words are in
 IndexRow = tuple[int, str, Sequence[str], str, str]  # id, title, tags, site, url
+_Indexed = tuple[str, str, str, str]  # the title, tags, site and URL words as indexed
 
 
 def _url_words(url: str) -> str:
@@ -45,23 +58,48 @@ def _url_words(url: str) -> str:
 
 
 def add_to_index(conn: sqlite3.Connection, rows: Iterable[IndexRow]) -> None:
-    """Index live items that are not in the index yet."""
+    """Index live items that are not in the index yet (new items have no article)."""
     conn.executemany(
-        "INSERT INTO items_fts (rowid, title, tags, site, url) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO items_fts (rowid, title, tags, site, url, body) VALUES (?, ?, ?, ?, ?, '')",
         [(item_id, title, " ".join(tags), site, _url_words(url))
          for item_id, title, tags, site, url in rows])
 
 
-def reindex(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
-    """Index the items as they are now: live ones (again), deleted ones not at all."""
+def reindex(conn: sqlite3.Connection, ids: Sequence[int], *, bodies: bool = False) -> None:
+    """Index the items as they are now: live ones (again), deleted ones not at all. An item
+    whose title, tags, site and URL are indexed as they are is left alone (a pull touches
+    thousands, most unchanged), unless ``bodies``: its article changed."""
     for start in range(0, len(ids), 500):
         chunk = list(ids[start:start + 500])
         marks = ",".join("?" * len(chunk))
-        conn.execute(f"DELETE FROM items_fts WHERE rowid IN ({marks})", chunk)
-        rows = conn.execute("SELECT id, title, tags, site, url FROM items "
-                            f"WHERE id IN ({marks}) AND deleted = 0", chunk).fetchall()
-        add_to_index(conn, [(i, title, tags_of(tags), site, url)
-                            for i, title, tags, site, url in rows])
+        indexed: dict[int, _Indexed] = {
+            row[0]: tuple(row[1:]) for row in conn.execute(
+                f"SELECT rowid, title, tags, site, url FROM items_fts WHERE rowid IN ({marks})",
+                chunk)}
+        wanted: dict[int, _Indexed] = {
+            item_id: (title, " ".join(tags_of(tags)), site, _url_words(url))
+            for item_id, title, tags, site, url in conn.execute(
+                f"SELECT id, title, tags, site, url FROM items WHERE id IN ({marks}) "
+                "AND deleted = 0", chunk)}
+        stale = [i for i, values in indexed.items() if bodies or wanted.get(i) != values]
+        fresh = [i for i, values in wanted.items() if bodies or indexed.get(i) != values]
+        if stale:
+            conn.execute(f"DELETE FROM items_fts WHERE rowid IN ({','.join('?' * len(stale))})",
+                         stale)
+        if fresh:
+            with_text = {row[0] for row in conn.execute(
+                f"SELECT item FROM articles WHERE item IN ({','.join('?' * len(fresh))})",
+                fresh)}
+            conn.executemany(  # one text in memory at a time: an article may be 4 MiB
+                "INSERT INTO items_fts (rowid, title, tags, site, url, body) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                ((i, *wanted[i], _text(conn, i) if i in with_text else "") for i in fresh))
+
+
+def _text(conn: sqlite3.Connection, item_id: int) -> str:
+    """An item's article text (it has a readable copy)."""
+    [(text,)] = conn.execute("SELECT text FROM articles WHERE item = ?", (item_id,))
+    return zlib.decompress(text).decode("utf-8")
 
 
 def _quoted(term: Term) -> str:
@@ -173,6 +211,89 @@ def _counts(conn: sqlite3.Connection, match: str, where: str, args: list[object]
 def _most(conn: sqlite3.Connection, found: int) -> bool:
     """Whether ``found`` matches are at least half the list (see the module's notes)."""
     return 2 * found >= _count(conn, f"SELECT COUNT(*) FROM items i WHERE {_LIVE}", ())
+
+
+def snippets(conn: sqlite3.Connection, query: Query, ids: Sequence[int]) -> dict[int, str]:
+    """For each of the items whose article text holds a word of ``query``, up to
+    :data:`SNIPPET_CHARS` of that text around the first one, every matched word between
+    ``\x02`` and ``\x03`` (the text itself holds no control characters: see
+    ``articles.capture``).
+
+    Found here, in the indexed text read by rowid, with the index's folding of case and
+    accents: FTS5's own ``snippet()`` and ``highlight()`` need a ``MATCH`` for one rowid,
+    which reads the word's whole list of pages, and a word found in most pages made a page
+    of snippets cost a third of a second."""
+    pattern = _words_pattern(query.words)
+    if pattern is None:
+        return {}
+    found: dict[int, str] = {}
+    for item_id in ids:
+        row = conn.execute("SELECT body FROM items_fts WHERE rowid = ?", (item_id,)).fetchone()
+        if row is not None and row[0]:
+            snippet = _snippet(row[0], pattern)
+            if snippet:
+                found[item_id] = snippet
+    return found
+
+
+def _words_pattern(words: Sequence[Term]) -> re.Pattern[str] | None:
+    """The query's words as a regular expression on folded text: each term's tokens with
+    anything but letters and digits between them, a whole token unless it is a prefix."""
+    choices = []
+    for term in words:
+        tokens = [re.escape(_fold(token)) for token in _TOKEN.findall(term.text)]
+        if tokens:
+            choices.append("[\\W_]+".join(tokens) + ("[^\\W_]*" if term.prefix else ""))
+    if not choices:
+        return None
+    return re.compile(f"(?<![^\\W_])(?:{'|'.join(choices)})(?![^\\W_])")
+
+
+def _snippet(text: str, pattern: re.Pattern[str]) -> str | None:
+    """:data:`SNIPPET_CHARS` of ``text`` from a little before the first match, cut at
+    spaces, every match marked; None when nothing matches."""
+    folded = _fold(text)
+    first = pattern.search(folded)
+    if first is None:
+        return None
+    start = max(0, first.start() - SNIPPET_CHARS // 4)
+    if start:
+        space = text.find(" ", start, first.start())
+        start = space + 1 if space >= 0 else start
+    end = min(len(text), start + SNIPPET_CHARS)
+    if end < len(text):
+        space = text.rfind(" ", first.end(), end)
+        end = space if space >= 0 else end
+    marked, at = [], start
+    for match in pattern.finditer(folded, start, end):
+        marked += [text[at:match.start()], "\x02", text[match.start():match.end()], "\x03"]
+        at = match.end()
+    marked.append(text[at:end])
+    shown = _SPACES.sub(" ", "".join(marked)).strip()
+    return ("…" if start else "") + shown + ("…" if end < len(text) else "")
+
+
+def _fold(text: str) -> str:
+    """``text`` in lower case without accents, as the index compares words, and of the
+    same length (so that a match's place is the same in the text)."""
+    accented, bases = _folding()
+    return accented.sub(lambda found: bases[found.group()], text).lower()
+
+
+@cache
+def _folding() -> tuple[re.Pattern[str], dict[str, str]]:
+    """The accented letters up to U+2FFF, each with its base letter, and İ with i (whose
+    lower case would be two characters): a pattern that finds them (in C: most text has
+    few) and what each becomes."""
+    import unicodedata
+
+    bases = {"\u0130": "i"}
+    for point in range(0xC0, 0x3000):
+        base = "".join(char for char in unicodedata.normalize("NFD", chr(point))
+                       if not unicodedata.combining(char))
+        if len(base) == 1 and base != chr(point) and len(base.lower()) == 1:
+            bases[chr(point)] = base
+    return re.compile(f"[{''.join(map(re.escape, bases))}]"), bases
 
 
 def tag_counts(conn: sqlite3.Connection) -> list[tuple[str, int]]:

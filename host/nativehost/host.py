@@ -6,6 +6,11 @@ thread of its own so the port keeps serving while the user signs in. Every
 request gets exactly one reply. At the end of input the host finishes queued
 work and exits; a stream that can no longer be trusted ends it with a logged
 reason.
+
+While fetching pages is on (the ``fetch_articles`` preference), the article fetcher
+(:mod:`pocket_companion.articles.fetcher`) runs on a thread of its own from the first request
+that opens the reading list (a ``hello`` alone does not): it fetches the pages waiting for
+a readable copy, sleeps until the next one is due, and wakes when pages are queued.
 """
 
 from __future__ import annotations
@@ -34,10 +39,12 @@ if TYPE_CHECKING:
 
     from pocket_companion.account.login.openers import Opener
     from pocket_companion.account.secrets.keychain import TokenStore
+    from pocket_companion.articles.fetcher import Fetcher
     from pocket_companion.nativehost.dispatch import Reply
 
 log = get_logger("pocket_companion.host")
 STARTUP_SYNC_DELAY = 0.5
+FETCHER_EXIT = 2.0  # seconds the fetcher has to stop at the end; then it is left behind
 
 
 class Host:
@@ -49,6 +56,10 @@ class Host:
         self._closing = False
         self._first_sync = True  # the start-up sync retries at once what waits
         self._lock = threading.Lock()
+        self.fetcher: Fetcher | None = None
+        self._fetching: threading.Thread | None = None
+        self._stop_fetching = threading.Event()
+        companion.on_fetches = self.fetches_changed
         try:
             check_allowed(caller)
             self.refusal: CompanionError | None = None
@@ -121,6 +132,8 @@ class Host:
             self.network.submit(self._network_reply, call, self.context(call))
         else:
             self._reply(call, self.context(call))
+        if self._fetching is None and "store" in self.companion.__dict__:
+            self.fetches_changed()  # the list is open: pages may be waiting from before
 
     def context(self, call: Call, cancel: threading.Event | None = None) -> Context:
         def progress(stage: str, data: dict[str, Any]) -> None:
@@ -208,14 +221,42 @@ class Host:
         self.companion.sync_quietly(retry_now=retry_now, pull=True, push=False)
         self.schedule_sync(None)
 
+    def fetches_changed(self) -> None:
+        """Pages joined the fetch queue, or the preferences changed: the fetcher looks
+        again, or starts if fetching is on (never while the host closes)."""
+        with self._lock:
+            if self._closing or self.refusal:
+                return
+            if self.fetcher is not None:
+                self.fetcher.wake()
+                return
+            if not self.companion.fetching():
+                return
+            from pocket_companion.articles.fetcher import Fetcher
+
+            self.fetcher = Fetcher(self.companion.claim_fetches, self.companion.finish_fetch,
+                                   clock=self.companion.deps.clock, due=self._next_fetch)
+            self._fetching = threading.Thread(target=self.fetcher.run, name="fetcher",
+                                              args=(self._stop_fetching,), daemon=True)
+            self._fetching.start()
+
+    def _next_fetch(self) -> float | None:
+        """When the next page is due for a fetch (None: none is, or fetching is off)."""
+        return self.companion.articles.next_due() if self.companion.fetching() else None
+
     def close(self) -> None:
-        """Finish queued work; a login in progress is cancelled (its window closed)."""
+        """Finish queued work; a login in progress is cancelled (its window closed), a
+        fetch in progress is left to the next host (its page stays queued)."""
         with self._lock:
             self._closing = True
             if self._timer is not None:
                 self._timer.cancel()
             logins = list(self.logins.values())
         self.cancel_logins()
+        self._stop_fetching.set()
+        if self.fetcher is not None and self._fetching is not None:
+            self.fetcher.wake()
+            self._fetching.join(timeout=FETCHER_EXIT)
         for thread in logins:
             thread.join(timeout=5)
         for pool in ("network", "puller"):

@@ -28,8 +28,10 @@ test("the key gives the id the host manifest allows; the Firefox id is allowed t
   assert.equal(MANIFEST.browser_specific_settings.gecko.id, "pocket-companion@pocket-companion.dev");
 });
 
-test("least privileges: three permissions, no host access", () => {
-  assert.deepEqual(MANIFEST.permissions, ["nativeMessaging", "contextMenus", "tabs"]);
+test("least privileges: five permissions, no host access, no content scripts", () => {
+  // activeTab and scripting: a readable copy of the page the person saves, on that gesture
+  assert.deepEqual(MANIFEST.permissions,
+    ["nativeMessaging", "contextMenus", "tabs", "activeTab", "scripting"]);
   assert.equal(MANIFEST.host_permissions, undefined);
   assert.equal(MANIFEST.optional_permissions, undefined);
   assert.equal(MANIFEST.content_scripts, undefined);
