@@ -270,6 +270,17 @@ def test_the_list_marks_copies_and_shows_snippets(chromium: Chromium,
     page.close()
 
 
+def frame_theme(reader: ChromiumReader) -> str:
+    """The theme of the document the article's frame shows ("" while it has none)."""
+    frame = reader.frame()
+    try:
+        root = frame.get_attribute("html", "class", timeout=2_000) if frame else None
+    except PlaywrightError:  # the frame is being made again
+        return ""
+    return next((name[len("theme-"):] for name in (root or "").split()
+                 if name.startswith("theme-")), "")
+
+
 def shoot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.mouse.move(0, VIEWPORT["height"] - 1)
@@ -286,7 +297,10 @@ def test_axe_contrast_and_screenshots(reader: ChromiumReader, pages: ArticleSite
     reader.page.emulate_media(color_scheme=scheme)
     readerpage.opened(reader, url)
     wait_until(lambda: readerpage.state(reader)["dark"] == (scheme == "dark"), "the theme")
-    wait_until(lambda: words.first in reader.frame_text(), "the article shown")
+    wait_until(lambda: frame_theme(reader) == scheme and words.first in reader.frame_text(),
+               "the article shown in the chosen theme")  # a new theme makes a new frame
+    wait_until(lambda: reader.eval("document.getElementById('frame').offsetHeight") > 400,
+               "the frame laid out at the article's height")
     wait_until(lambda: reader.eval("document.fonts.status === 'loaded'"), "the fonts")
     assert listpage.axe_violations(reader.page.evaluate, reader.page.evaluate) == []
     report = reader.eval(listpage.CONTRAST)
