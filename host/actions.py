@@ -123,14 +123,16 @@ def status(c: Companion, p: Params, ctx: Context) -> Data:
 
 
 def save(c: Companion, p: Params, ctx: Context) -> Later:
-    fields = {name: value for name, value in p.raw.items() if name != "keep_title"}
+    fields = {name: value for name, value in p.raw.items()
+              if name not in ("keep_title", "capture")}
     [entry] = _entries([fields], keep_title=p.flag("keep_title"))
+    capture = p.flag("capture")  # the browser sends a readable copy next
     if isinstance(entry, CompanionError):
         raise entry
     entries = [entry]
     ids = c.commit(entries)
     ctx.progress("kept", _briefs(entries, ids, c.store.get(ids))[0])  # before any network
-    c.queue_fetches(ids, capture_may_come=True)
+    c.queue_fetches(ids, capture_may_come=capture)
 
     def finish() -> Data:
         outcome = c.push_saved(ids)
@@ -170,7 +172,7 @@ def lookup(c: Companion, p: Params, ctx: Context) -> Data:
     item = c.lookup(p.required("url"))
     if item is None:
         return {"saved": False}
-    return {"saved": True, **item.to_dict()}
+    return {"saved": True, **item.to_dict(), "article": c.articles.states([item.id]).get(item.id)}
 
 
 def list_items(c: Companion, p: Params, ctx: Context) -> Data:
@@ -297,7 +299,7 @@ def _article(name: str) -> Handler:
 ACTIONS: dict[str, Action] = {
     "hello": Action(hello),
     "status": Action(status),
-    "save": Action(save, frozenset({"url", "title", "tags", "keep_title"})),
+    "save": Action(save, frozenset({"url", "title", "tags", "keep_title", "capture"})),
     "save_many": Action(save_many, frozenset({"items"})),
     "lookup": Action(lookup, frozenset({"url"})),
     "list": Action(list_items, frozenset({"limit", "offset", "status", "favorite", "tag",

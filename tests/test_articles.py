@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ from pocket_companion.cli import call
 from pocket_companion.cli import main as cli_main
 from pocket_companion.core import CAPTURE_WAIT, Companion, Deps
 from pocket_companion.errors import CompanionError
-from pocket_companion.library.articles import BACKOFF, LEASE_SECONDS
+from pocket_companion.library.articles import BACKOFF, LEASE_SECONDS, Articles
 from pocket_companion.library.changes import UNDO_SECONDS
 from pocket_companion.preferences import FETCH_ENV, PREFERENCES
 
@@ -115,10 +117,12 @@ def test_a_capture_needs_its_page_saved_and_a_well_formed_article(local: Compani
 
 
 def test_a_page_without_an_article_keeps_its_link_only(local: Companion) -> None:
-    call(local, "save", {"url": URL})
+    call(local, "save", {"url": URL, "capture": True})
+    assert call(local, "lookup", {"url": URL})["article"] == "pending"
     assert call(local, "capture", {"url": URL, "article": None}) == {
         "item_id": 1, "stored": False, "reason": "no_article"}
     assert listed(local)[URL]["article"] == "none"
+    assert call(local, "lookup", {"url": URL})["article"] == "none"  # the panel says so
     assert error(local, "article", {"url": URL}) == "not_found"
     assert call(local, "capture", {"url": URL, "article": article(text=" \n ")})[
         "reason"] == "empty"
@@ -135,10 +139,11 @@ def outcome(text: str = "Fetched words of the page.", html: str = "<p>Fetched</p
 
 def test_a_save_waits_for_its_capture_and_links_are_fetched_at_once(local: Companion,
                                                                    clock: Clock) -> None:
-    call(local, "save", {"url": URL})  # from the toolbar: a capture may come
-    call(local, "save_many", {"items": [{"url": "https://news.example/link"}]})
+    call(local, "save", {"url": URL, "capture": True})  # from the toolbar: a capture comes
+    call(local, "save", {"url": "https://news.example/link"})  # a link: no capture
     state = listed(local)
     assert state[URL]["article"] == state["https://news.example/link"]["article"] == "pending"
+    assert error(local, "save", {"url": URL, "capture": "yes"}) == "invalid_params"
     [job] = local.claim_fetches(10)
     assert job.url == "https://news.example/link" and job.attempts == 0
     assert local.claim_fetches(10) == []  # leased: another host does not take it
@@ -152,6 +157,26 @@ def test_a_save_waits_for_its_capture_and_links_are_fetched_at_once(local: Compa
     assert got["html"] == '<p>Fetched <img src="https://news.example/a.png"></p>'
     assert local.claim_fetches(10) == []  # captured and fetched: nothing waits
     assert call(local, "article", {"url": URL})["source"] == "capture"
+
+
+def test_a_host_that_closes_or_is_gone_lets_go_of_its_pages(local: Companion,
+                                                           clock: Clock) -> None:
+    call(local, "save_many", {"items": [{"url": f"https://news.example/{n}"} for n in range(4)]})
+    other = Articles(local.store.db, clock)  # a second host of this computer, alive
+    assert len(other.claim(2)) == 2
+    assert len(local.claim_fetches(10)) == 2  # only the pages the other does not hold
+    assert other.claim(10) == [] and local.claim_fetches(10) == []
+    assert other.release() == 2  # it closes: its pages are free at once, not in 5 minutes
+    assert len(local.claim_fetches(10)) == 2
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    owner = local.articles.owner.split(":")
+    dead = Articles(local.store.db, clock, owner=f"{owner[0]}:{gone}:0")
+    local.articles.release()
+    assert len(dead.claim(10)) == 4  # then its process ends without letting go
+    assert len(local.claim_fetches(10)) == 4  # taken at once: that process is gone
+    assert rows(local, "SELECT DISTINCT claimed_by FROM article_state") == [
+        (local.articles.owner,)]
 
 
 def test_a_fetched_copy_never_replaces_a_captured_one(local: Companion, clock: Clock) -> None:
@@ -305,7 +330,7 @@ def test_the_upgrade_to_version_4_keeps_the_list_and_its_search(tmp_path: Path) 
     conn.execute("PRAGMA user_version = 3")
     conn.close()
     c = Companion(tmp_path, Deps())
-    assert c.store.db.query("PRAGMA user_version")[0][0] == db.SCHEMA_VERSION == 4
+    assert c.store.db.query("PRAGMA user_version")[0][0] == db.SCHEMA_VERSION == 5
     assert [item["url"] for item in call(c, "list", {"query": "old page"})["items"]] == [
         "https://old.example/a"]
     assert listed(c)["https://old.example/a"]["article"] is None  # never tried

@@ -86,3 +86,12 @@ def test_a_page_that_never_answers_holds_up_neither_requests_nor_the_exit(
     code, stderr = host.close()
     assert code == 0, stderr
     assert time.monotonic() - started < 5.0  # the fetch is left to the next host
+    following = HostProcess(host.env)
+    try:
+        assert states(following)[never] == "pending"  # its first request starts its fetcher
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len(site.requests_to("/never")) < 2:
+            time.sleep(0.05)
+        assert len(site.requests_to("/never")) == 2, "the page was free at once, not leased"
+    finally:
+        following.close()

@@ -122,10 +122,14 @@ export class Capturer {
     this.outcomes.delete(tabId);
   }
 
+  /** Whether this browser lets the extension read the page (the save says a copy may come). */
+  available() {
+    return Boolean(this.scripting?.executeScript);
+  }
+
   /** Whether a capture can be tried at all: the API, and a host that takes it. */
   possible() {
-    return Boolean(this.scripting?.executeScript) &&
-      Boolean(this.host.info?.capabilities?.includes("capture"));
+    return this.available() && Boolean(this.host.info?.capabilities?.includes("capture"));
   }
 
   /** Capture the page of `tab` (just saved as `tab.url`); resolves with the outcome and

@@ -71,8 +71,12 @@ export class Saver {
       await this.feedback.failed(tab.id, error);
       return { ok: false, error };
     }
-    const onKept = this.capturer ? () => this.capturer.start(tab) : null;
-    return this.save(tab.id, page(tab.url, tab.title), "this page", { onKept });
+    if (!this.capturer?.available()) {
+      return this.save(tab.id, page(tab.url, tab.title), "this page");
+    }
+    // `capture`: the host waits a while for the copy before it fetches the page itself
+    return this.save(tab.id, { ...page(tab.url, tab.title), capture: true }, "this page",
+      { onKept: () => this.capturer.start(tab) });
   }
 
   /** Save a link's target (not the page it is on); the tab's own mark comes back after.

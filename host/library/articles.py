@@ -6,7 +6,9 @@ with what the extractor found (title, byline, site, language, direction, excerpt
 Each page with a state has one of:
 
     pending   waiting for a fetch, not before ``next_try``; a host fetching it holds it
-              until ``claim_until`` (a lease: a host that died lets go when it ends)
+              until ``claim_until`` (a lease), as ``claimed_by``: a host that closes lets
+              go (:meth:`Articles.release`), and one of this computer that is gone is
+              passed over at once
     stored    a copy is kept (``source``: ``capture`` from the user's browser, or ``fetch``)
     none      the page has no article (the extractor found none): its link only
     failed    fetching failed for good; ``last_error`` says why
@@ -26,6 +28,7 @@ from typing import NamedTuple
 
 from pocket_companion.articles.model import Article, FetchJob, FetchOutcome
 from pocket_companion.library.db import Database
+from pocket_companion.library.owners import new_owner, owner_alive
 from pocket_companion.library.query import Query
 from pocket_companion.library.search import reindex, snippets
 
@@ -60,9 +63,11 @@ def _marks(values: Sequence[object]) -> str:
 class Articles:
     """Copies and fetch states, each change one write transaction of the reading list."""
 
-    def __init__(self, db: Database, clock: Callable[[], float]) -> None:
+    def __init__(self, db: Database, clock: Callable[[], float],
+                 owner: str | None = None) -> None:
         self.db = db
         self.clock = clock
+        self.owner = owner or new_owner()
 
     def queue(self, item_ids: Sequence[int], delay: float = 0.0) -> int:
         """Give the live pages among ``item_ids`` that have no state a place in the fetch
@@ -90,6 +95,7 @@ class Articles:
         """Up to ``limit`` due pages, leased to the caller for :data:`LEASE_SECONDS` (two
         hosts never fetch the same page); a page deleted within its undo time waits."""
         now = self.clock()
+        self._free_orphans(now)
         due = self.next_due()
         if due is None or due > now:  # the usual case: no write transaction for nothing
             return []
@@ -99,9 +105,29 @@ class Articles:
                 "JOIN items i ON i.id = s.item WHERE s.state = 'pending' AND s.next_try <= ? "
                 "AND s.claim_until <= ? AND i.deleted = 0 ORDER BY s.next_try LIMIT ?",
                 (now, now, limit)).fetchall()
-            conn.executemany("UPDATE article_state SET claim_until = ? WHERE item = ?",
-                             [(now + LEASE_SECONDS, row[0]) for row in rows])
+            conn.executemany(
+                "UPDATE article_state SET claim_until = ?, claimed_by = ? WHERE item = ?",
+                [(now + LEASE_SECONDS, self.owner, row[0]) for row in rows])
         return [FetchJob(item_id, url, attempts) for item_id, url, attempts in rows]
+
+    def release(self) -> int:
+        """Let go of every page this process holds (it is closing): another host may fetch
+        them at once. How many there were."""
+        with self.db.write() as conn:
+            return conn.execute(
+                "UPDATE article_state SET claim_until = 0, claimed_by = NULL "
+                "WHERE claimed_by = ? AND state = 'pending'", (self.owner,)).rowcount
+
+    def _free_orphans(self, now: float) -> None:
+        """Let go of the pages held by processes of this computer that are gone."""
+        holders = [row[0] for row in self.db.query(
+            "SELECT DISTINCT claimed_by FROM article_state WHERE state = 'pending' "
+            "AND claim_until > ? AND claimed_by IS NOT NULL", (now,))]
+        gone = [holder for holder in holders if not owner_alive(holder)]
+        if gone:
+            with self.db.write() as conn:
+                conn.execute("UPDATE article_state SET claim_until = 0, claimed_by = NULL "
+                             f"WHERE claimed_by IN ({_marks(gone)})", gone)
 
     def next_due(self) -> float | None:
         """When the next pending page may be claimed (None: nothing is pending)."""
@@ -128,7 +154,7 @@ class Articles:
             state = "pending" if again else "none" if outcome.error is None else "failed"
             conn.execute(
                 "UPDATE article_state SET state = ?, attempts = ?, next_try = ?, "
-                "claim_until = 0, last_error = ? WHERE item = ?",
+                "claim_until = 0, claimed_by = NULL, last_error = ? WHERE item = ?",
                 (state, attempts, now + BACKOFF[attempts - 1] if again else 0,
                  (outcome.error or "")[:MAX_ERROR_CHARS] or None, job.item_id))
             return state
@@ -208,8 +234,8 @@ def _set_state(conn: sqlite3.Connection, item_id: int, state: str) -> None:
     """A page's state settled (its queue fields cleared; its reading progress kept)."""
     conn.execute(
         "INSERT INTO article_state (item, state) VALUES (?, ?) ON CONFLICT (item) DO UPDATE "
-        "SET state = excluded.state, next_try = 0, claim_until = 0, last_error = NULL, "
-        "bytes = 0", (item_id, state))
+        "SET state = excluded.state, next_try = 0, claim_until = 0, claimed_by = NULL, "
+        "last_error = NULL, bytes = 0", (item_id, state))
 
 
 def _store(conn: sqlite3.Connection, item_id: int, article: Article, source: str,

@@ -15,9 +15,9 @@ progress can be told. Version 4 keeps readable copies of pages (``articles``: th
 the sanitized HTML, each zlib-compressed, last in the row so that the small columns before
 them are read without them), each page's copy state, reading progress and place in the
 queue of pages to fetch, and whether its images are shown (``article_state``, small rows:
-``status`` sums them), both removed
-with their page (``ON DELETE CASCADE``), and rebuilds the search index with the article
-text as its fifth column.
+``status`` sums them), both removed with their page (``ON DELETE CASCADE``), and rebuilds
+the search index with the article text as its fifth column. Version 5 notes which process
+holds a page claimed for a fetch (``article_state.claimed_by``).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from pathlib import Path
 from pocket_companion.errors import StorageUnavailable
 from pocket_companion.files import ensure_private
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 _VERSION_1 = """
 CREATE TABLE IF NOT EXISTS items (
     id INTEGER PRIMARY KEY,
@@ -161,8 +161,13 @@ def _version_4(conn: sqlite3.Connection) -> None:
     reindex(conn, [row[0] for row in conn.execute("SELECT id FROM items WHERE deleted = 0")])
 
 
+def _version_5(conn: sqlite3.Connection) -> None:
+    """Who holds a page claimed for a fetch, so that a host that is gone lets go at once."""
+    conn.execute("ALTER TABLE article_state ADD COLUMN claimed_by TEXT")
+
+
 # The migration at index n makes version n + 1.
-_MIGRATIONS = (_version_1, _version_2, _version_3, _version_4)
+_MIGRATIONS = (_version_1, _version_2, _version_3, _version_4, _version_5)
 
 
 class Database:

@@ -14,42 +14,16 @@ sync: the delete can still be undone.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Collection, Iterator, Sequence
-from functools import cache
 from typing import NamedTuple
 
 from pocket_companion.library.changes import UNDO_SECONDS, expire, held
+from pocket_companion.library.owners import new_owner, owner_alive
 from pocket_companion.library.store import ADD, Store
 from pocket_companion.services.base import Change, ChangeResult
 
 LEASE_SECONDS = 240.0  # a claim holds up to sync.CLAIM_BATCHES batches
-
-
-@cache
-def _hostname() -> str:
-    import socket  # loaded only when a sync claims work
-
-    return socket.gethostname()
-
-
-def new_owner() -> str:
-    return f"{_hostname()}:{os.getpid()}:{os.urandom(4).hex()}"
-
-
-def _owner_alive(owner: str) -> bool:
-    host, _, rest = owner.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != _hostname() or not pid_text.isdigit():
-        return True
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
 
 
 class Claimed(NamedTuple):
@@ -127,7 +101,7 @@ class Outbox:
         holder = row["claimed_by"]
         if holder is None or holder == self.owner or row["claim_until"] <= now:
             return True
-        return not _owner_alive(holder)
+        return not owner_alive(holder)
 
     def claim(self, limit: int, *, force: bool = False, skip: Collection[int] = (),
               settle: Sequence[tuple[Claimed, ChangeResult]] = ()) -> list[Claimed]:

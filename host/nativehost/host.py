@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 import sys
 import threading
 import time
@@ -244,9 +245,16 @@ class Host:
         """When the next page is due for a fetch (None: none is, or fetching is off)."""
         return self.companion.articles.next_due() if self.companion.fetching() else None
 
+    def _release_fetches(self) -> None:
+        """The pages this host holds for a fetch are free for the next host at once."""
+        try:
+            self.companion.articles.release()
+        except (sqlite3.Error, CompanionError) as exc:  # free when their lease ends
+            log.warning("could not release the pages held for a fetch: %s", exc)
+
     def close(self) -> None:
         """Finish queued work; a login in progress is cancelled (its window closed), a
-        fetch in progress is left to the next host (its page stays queued)."""
+        fetch in progress is left to the next host (its page stays queued, free to take)."""
         with self._lock:
             self._closing = True
             if self._timer is not None:
@@ -257,6 +265,7 @@ class Host:
         if self.fetcher is not None and self._fetching is not None:
             self.fetcher.wake()
             self._fetching.join(timeout=FETCHER_EXIT)
+            self._release_fetches()
         for thread in logins:
             thread.join(timeout=5)
         for pool in ("network", "puller"):

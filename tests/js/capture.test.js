@@ -132,7 +132,7 @@ test("the save is answered and shown while the page is still being read", async 
 
 test("the shortcut and the page's menu item capture too; a link and all tabs do not",
   async () => {
-    const { chrome, app, captures, scripting } = setUp();
+    const { chrome, app, captures, scripting, nativeHost } = setUp();
     await app.onCommand("save-page", tab(chrome, 1));
     await captured(app, 1);
     await app.onMenuClicked({ menuItemId: "save-page" }, tab(chrome, 1));
@@ -145,6 +145,9 @@ test("the shortcut and the page's menu item capture too; a link and all tabs do 
     await flush();
     assert.equal(scripting.calls.length, before, "no script ran for a link or a window");
     assert.equal(captures.length, 2);
+    const saves = nativeHost.requests.filter((request) => request.action === "save");
+    assert.deepEqual(saves.map((request) => request.params.capture ?? false),
+      [true, true, false], "the host waits for a copy of the pages only, fetches the link now");
   });
 
 test("a page without an article is sent as a link only", async () => {
@@ -203,7 +206,9 @@ test("a host without capture, or a browser without scripting, reads nothing", as
   const app = createApp(bare.chrome, { clock: new FakeClock() });
   const saved = await app.saver.saveTab(tab(bare.chrome, 1));
   assert.equal(saved.ok, true);
-  assert.equal((await captured(app, 1)).state, "skipped");
+  assert.equal(await captured(app, 1), null, "nothing was tried");
+  const sent = bare.nativeHost.requests.find((request) => request.action === "save");
+  assert.equal(sent.params.capture, undefined, "the host fetches the page without waiting");
 });
 
 test("a failed save captures nothing; a refused capture leaves the save as it was",

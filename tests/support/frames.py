@@ -38,6 +38,7 @@ class HostProcess:
     def __init__(self, env: dict[str, str], args: list[str] | None = None,
                  window_script: str | None = None) -> None:
         """``window_script``: the login window plays it (:mod:`tests.support.scripted`)."""
+        self.env = env
         module = ["pocket_companion.nativehost.host"]
         if window_script is not None:
             module = ["tests.support.scripted", "host", window_script]
