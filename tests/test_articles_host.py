@@ -67,7 +67,7 @@ def test_a_page_saved_from_the_toolbar_waits_for_its_capture(env: dict[str, str]
                                                               site: Site) -> None:
     host = HostProcess(env)
     url = site.url("/article")
-    assert host.request("save", {"url": url})["ok"]
+    assert host.request("save", {"url": url, "capture": True})["ok"]
     assert articles(host)[url] == "pending"
     capture = {"title": "Captured", "byline": None, "site": None, "lang": "en", "dir": None,
                "excerpt": "", "html": "<p>The copy from the browser.</p>",

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
 import sys
 import threading
 import time
@@ -247,6 +246,8 @@ class Host:
 
     def _release_fetches(self) -> None:
         """The pages this host holds for a fetch are free for the next host at once."""
+        import sqlite3  # loaded already: the fetcher ran
+
         try:
             self.companion.articles.release()
         except (sqlite3.Error, CompanionError) as exc:  # free when their lease ends
