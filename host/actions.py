@@ -130,9 +130,8 @@ def save(c: Companion, p: Params, ctx: Context) -> Later:
     if isinstance(entry, CompanionError):
         raise entry
     entries = [entry]
-    ids = c.commit(entries)
+    ids = c.commit(entries, capture_may_come=capture)
     ctx.progress("kept", _briefs(entries, ids, c.store.get(ids))[0])  # before any network
-    c.queue_fetches(ids, capture_may_come=capture)
 
     def finish() -> Data:
         outcome = c.push_saved(ids)
@@ -158,7 +157,6 @@ def save_many(c: Companion, p: Params, ctx: Context) -> Later:
     entries = [e for e in checked if not isinstance(e, CompanionError)]
     ids = c.commit(entries)
     ctx.progress("kept", {"results": _results(results, entries, ids, c.store.get(ids))})
-    c.queue_fetches(ids)
 
     def finish() -> Data:
         outcome = c.push_saved(ids)
@@ -184,7 +182,7 @@ def list_items(c: Companion, p: Params, ctx: Context) -> Data:
     items, total = c.store.page(limit, offset, query, sort)
     ids = [item.id for item in items]
     states = c.articles.states(ids)
-    snippets = c.articles.snippets(query, ids)
+    snippets = c.articles.snippets(query, [i for i in ids if states.get(i) == "stored"])
     page: list[Data] = []
     budget = LIST_BUDGET
     for item in items:

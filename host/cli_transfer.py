@@ -44,11 +44,9 @@ def cmd_import(c: Companion, args: argparse.Namespace) -> Outcome:
     from pocket_companion.library import importer
 
     paths = [Path(name) for name in args.files]
-    since = c.store.clock()
-    with _bar(not args.json, None, " rows") as update:
-        report = importer.run(c.store, paths, dry_run=args.dry_run, progress=update)
-    if not args.dry_run:
-        c.queue_fetches_since(since)  # a host fetches their readable copies
+    with _bar(not args.json, None, " rows") as update:  # a host fetches their copies
+        report = importer.run(c.store, paths, dry_run=args.dry_run, progress=update,
+                              then=c.fetch_queue())
     failures = [f"{for_terminal(p.where)}: {for_terminal(p.message)}" for p in report.problems]
     if report.problem_count > len(report.problems):
         failures.append(f"... and {report.problem_count - len(report.problems)} more rows that "

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from pocket_companion.account.secrets.keychain import TokenStore
     from pocket_companion.articles.model import FetchJob, FetchOutcome
     from pocket_companion.library.articles import Articles
-    from pocket_companion.library.store import Item, NewItem, Store
+    from pocket_companion.library.store import Item, NewItem, Store, Then
     from pocket_companion.services.base import ReadingService
     from pocket_companion.services.spec import ServiceSpec
     from pocket_companion.sync.engine import ServiceFactory, Syncer
@@ -112,7 +112,9 @@ class Companion:
         self.config = Config(home)
         self._services: dict[tuple[Settings, int], ReadingService] = {}
         # Told when pages join the fetch queue or the preferences change (the host's fetcher).
-        self.on_fetches: Callable[[], None] = lambda: None
+        # (given when the queued pages are due, if it is known).
+        self.on_fetches: Callable[[float | None], None] = lambda due: None
+        self._preferences: tuple[object, dict[str, Any]] | None = None  # (file seen, values)
 
     @cached_property
     def store(self) -> Store:
@@ -190,10 +192,28 @@ class Companion:
                 self.queue_fetches_since(since)
         return None
 
-    def commit(self, entries: list[NewItem]) -> list[int]:
-        """Step one of a save: durably in the local list (no network)."""
+    def commit(self, entries: list[NewItem], *, capture_may_come: bool = False) -> list[int]:
+        """Step one of a save: durably in the local list (no network). In the same
+        transaction, pages without a copy join the fetch queue (:meth:`fetch_queue`); one
+        saved from the browser (``capture_may_come``) is due after :data:`CAPTURE_WAIT`
+        seconds."""
         self.syncer.prepare()
-        return self.store.save(entries)
+        delay = CAPTURE_WAIT if capture_may_come else 0.0
+        queue = self.fetch_queue(delay)
+        ids = self.store.save(entries, then=queue)
+        if queue is not None:
+            self.on_fetches(self.deps.clock() + delay)
+        return ids
+
+    def fetch_queue(self, delay: float = 0.0) -> Then | None:
+        """What a write transaction calls with the pages it wrote so that those without a
+        copy join the fetch queue, due in ``delay`` seconds (None while fetching is off)."""
+        from pocket_companion.library.articles import queue_in
+
+        if not self.fetching():
+            return None
+        due = self.deps.clock() + delay
+        return lambda conn, ids: queue_in(conn, ids, due)
 
     def push_saved(self, ids: list[int]) -> SaveOutcome:
         """Step two: sync what is due, then report the saved items' states."""
@@ -219,10 +239,18 @@ class Companion:
         return synced, self.store.pending_count(), pulled
 
     def preferences(self) -> dict[str, Any]:
-        """The person's preferences (see :mod:`.preferences`)."""
+        """The person's preferences (see :mod:`.preferences`), read again only when the
+        file has changed (each save asks)."""
         from pocket_companion import preferences
 
-        return preferences.load(self.config.path)
+        try:
+            stat = os.stat(self.config.path)
+            seen = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        except OSError:
+            seen = None
+        if self._preferences is None or self._preferences[0] != seen:
+            self._preferences = (seen, preferences.load(self.config.path))
+        return dict(self._preferences[1])
 
     def fetching(self) -> bool:
         return bool(self.preferences()["fetch_articles"])
@@ -232,21 +260,13 @@ class Companion:
         from pocket_companion import preferences
 
         found = preferences.update(self.config.path, changes)
-        self.on_fetches()  # fetching may start or stop
+        self.on_fetches(None)  # fetching may start or stop
         return found
-
-    def queue_fetches(self, ids: list[int], *, capture_may_come: bool = False) -> None:
-        """Pages saved without a capture get a fetched copy, if the user wants them; one
-        saved from the browser (``capture_may_come``) after :data:`CAPTURE_WAIT` seconds."""
-        if not (ids and self.fetching()):
-            return
-        if self.articles.queue(ids, CAPTURE_WAIT if capture_may_come else 0.0):
-            self.on_fetches()
 
     def queue_fetches_since(self, since: float) -> None:
         """The pages an import or a pull wrote since ``since`` get a fetched copy too."""
         if self.fetching() and self.articles.queue_changed_since(since):
-            self.on_fetches()
+            self.on_fetches(None)
 
     def claim_fetches(self, limit: int) -> list[FetchJob]:
         """Pages due for a fetch, held for the caller (none while fetching is off)."""

@@ -94,14 +94,14 @@ def import_chunk(c: Companion, p: Params, ctx: Context) -> Data:
 def import_finish(c: Companion, p: Params, ctx: Context) -> Data:
     path = _upload(c, p)
     dry_run = p.flag("dry_run")
-    since = c.store.clock()
+    queue = c.fetch_queue()  # the pages it writes get a readable copy
     try:
-        report = importer.run(c.store, [path], dry_run=dry_run,
+        report = importer.run(c.store, [path], dry_run=dry_run, then=queue,
                               progress=lambda rows: ctx.progress("importing", {"rows": rows}))
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)
-        if not dry_run:
-            c.queue_fetches_since(since)  # the pages it wrote get a readable copy
+        if queue is not None and not dry_run:
+            c.on_fetches(None)
     return report.to_dict()
 
 

@@ -333,6 +333,37 @@ def test_run_sleeps_until_woken_and_stops(site: Site) -> None:
     assert time.monotonic() - started < 1.0
 
 
+def test_a_page_due_after_the_next_look_does_not_wake_the_fetcher() -> None:
+    """A save that waits 30 s for its capture leaves a fetcher that sleeps less alone (each
+    wake would cost the save a look at the queue)."""
+    queue, looks = Queue(Clock()), []
+
+    def claim(limit: int) -> list[FetchJob]:
+        looks.append(limit)
+        return queue.claim(limit)
+
+    fetcher = Fetcher(claim, queue.finish, clock=queue.clock, due=queue.due, poll=20.0)
+    stop = threading.Event()
+    thread = threading.Thread(target=fetcher.run, args=(stop,), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 5
+    while fetcher._planned is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert looks == [4] and fetcher._planned == queue.clock() + 20.0
+    fetcher.wake(queue.clock() + 30.0)  # it looks again sooner anyway
+    time.sleep(0.3)
+    assert looks == [4]
+    fetcher.wake(queue.clock() + 5.0)  # sooner than it would look: it looks now
+    deadline = time.monotonic() + 5
+    while len(looks) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert looks == [4, 4]
+    stop.set()
+    fetcher.wake()
+    thread.join(5)
+    assert not thread.is_alive()
+
+
 PROBE = """
 import json, sys
 from pocket_companion.articles.fetcher import Fetcher

@@ -12,6 +12,7 @@ import pytest
 from pocket_companion.cli import call
 from pocket_companion.core import Companion, Deps
 from pocket_companion.errors import CompanionError
+from pocket_companion.library.search import live_count
 
 from tests.support.clock import Clock
 from tests.support.frames import HostProcess
@@ -144,6 +145,13 @@ def test_a_word_in_half_the_list_or_more_is_shown_newest_first(companion: Compan
                                     "op": "delete"})
     ranked = urls(companion, query="common")  # 4 of 9: ranked, the most "common" first
     assert ranked == [f"https://example.com/{n}" for n in range(2, 6)]
+    with companion.store.db.read() as conn:  # the index's own count of its rows
+        assert live_count(conn) == 9 == conn.execute(
+            "SELECT COUNT(*) FROM items WHERE deleted = 0").fetchone()[0]
+        conn.execute("SAVEPOINT emptied")
+        conn.execute("DELETE FROM items_fts_data WHERE id = 1")
+        assert live_count(conn) == 9  # counted the long way when the record is missing
+        conn.execute("ROLLBACK TO emptied")
 
 
 def test_pages_with_totals(companion: Companion) -> None:

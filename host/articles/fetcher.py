@@ -112,9 +112,14 @@ class Fetcher:
         self.clock, self.due = clock, due
         self.batch, self.parallel, self.poll = batch, parallel, poll
         self._wake = threading.Event()
+        self._planned: float | None = None  # when a sleeping fetcher looks again
 
-    def wake(self) -> None:
-        """New jobs were queued (or the fetcher should stop): look now."""
+    def wake(self, due: float | None = None) -> None:
+        """New jobs were queued (or the fetcher should stop): look now; not for jobs due
+        (``due``) no sooner than it looks anyway."""
+        planned = self._planned
+        if due is not None and planned is not None and due >= planned:
+            return
         self._wake.set()
 
     def run_once(self, stop: threading.Event | None = None) -> int:
@@ -174,7 +179,10 @@ class Fetcher:
                 done = 0
             if done or stop.is_set():
                 continue
-            self._wake.wait(self._sleep())
+            sleep = self._sleep()
+            self._planned = self.clock() + sleep
+            self._wake.wait(sleep)
+            self._planned = None
             self._wake.clear()
 
     def _sleep(self) -> float:

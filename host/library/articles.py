@@ -69,19 +69,6 @@ class Articles:
         self.clock = clock
         self.owner = owner or new_owner()
 
-    def queue(self, item_ids: Sequence[int], delay: float = 0.0) -> int:
-        """Give the live pages among ``item_ids`` that have no state a place in the fetch
-        queue, due in ``delay`` seconds; how many were queued."""
-        due, count = self.clock() + delay, 0
-        with self.db.write() as conn:
-            for start in range(0, len(item_ids), 500):
-                chunk = list(item_ids[start:start + 500])
-                count += conn.execute(
-                    "INSERT OR IGNORE INTO article_state (item, state, next_try) "
-                    f"SELECT id, 'pending', ? FROM items WHERE id IN ({_marks(chunk)}) "
-                    "AND deleted = 0", [due, *chunk]).rowcount
-        return count
-
     def queue_changed_since(self, since: float) -> int:
         """Queue the live pages without a state that were added or changed at ``since`` or
         later (by an import or a pull, which say no more about the pages they wrote)."""
@@ -228,6 +215,19 @@ class Articles:
         stored = rows.get("stored", (0, 0))
         return {"count": stored[0], "bytes": stored[1], "pending": rows.get("pending", (0, 0))[0],
                 "failed": rows.get("failed", (0, 0))[0]}
+
+
+def queue_in(conn: sqlite3.Connection, item_ids: Sequence[int], due: float) -> int:
+    """Give the live pages among ``item_ids`` that have no state a place in the fetch queue,
+    due at ``due``, in the caller's transaction (a save's); how many were queued."""
+    count = 0
+    for start in range(0, len(item_ids), 500):
+        chunk = list(item_ids[start:start + 500])
+        count += conn.execute(
+            "INSERT OR IGNORE INTO article_state (item, state, next_try) "
+            f"SELECT id, 'pending', ? FROM items WHERE id IN ({_marks(chunk)}) "
+            "AND deleted = 0", [due, *chunk]).rowcount
+    return count
 
 
 def _set_state(conn: sqlite3.Connection, item_id: int, state: str) -> None:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from pocket_companion.library import search
 from pocket_companion.library.changes import ADD, revive
 from pocket_companion.library.items import tags_json
-from pocket_companion.library.store import Store
+from pocket_companion.library.store import Store, Then
 from pocket_companion.library.urls import site_of
 
 if TYPE_CHECKING:  # the format readers load when an import runs, not for status
@@ -63,13 +63,16 @@ class Report:
 
 
 def run(store: Store, paths: Sequence[Path], *, dry_run: bool = False,
-        progress: Progress | None = None) -> Report:
-    """Import every file; ``progress(rows_done)`` after each batch."""
+        progress: Progress | None = None, then: Then | None = None) -> Report:
+    """Import every file; ``progress(rows_done)`` after each batch; ``then`` is given the
+    ids of the pages each batch added or changed, in its transaction."""
     report = Report(dry_run=dry_run)
     batch_id = None if dry_run else _batch_id(store)
     for batch in _batches(_entries(paths, report)):
         with store.db.trial() if dry_run else store.db.write(durable=True) as conn:
-            _apply(conn, batch, report, batch_id, store.clock())
+            written = _apply(conn, batch, report, batch_id, store.clock())
+            if then is not None and not dry_run:
+                then(conn, written)
         if progress:
             progress(report.rows)
     if batch_id and report.queued:
@@ -108,7 +111,8 @@ def _batches(rows: Iterable[Row]) -> Iterator[dict[str, Row]]:
 
 
 def _apply(conn: sqlite3.Connection, batch: dict[str, Row], report: Report,
-           batch_id: str | None, now: float) -> None:
+           batch_id: str | None, now: float) -> list[int]:
+    """One batch written; the ids of the pages it added or changed."""
     known = _known(conn, list(batch))
     fresh = [row for key, row in batch.items() if key not in known]
     waiting = _already_waiting(conn, [found[0] for found in known.values()], batch_id)
@@ -126,9 +130,10 @@ def _apply(conn: sqlite3.Connection, batch: dict[str, Row], report: Report,
         report.updated += 1
         touched.append(item_id)
     search.reindex(conn, touched)
-    _insert(conn, fresh, batch_id, now)
+    added = _insert(conn, fresh, batch_id, now)
     report.added += len(fresh)
     report.queued += len(fresh) + len(set(touched) - waiting)
+    return [*touched, *added]
 
 
 def _already_waiting(conn: sqlite3.Connection, ids: list[int], batch_id: str | None
@@ -190,7 +195,7 @@ def _changes(item_id: int, row: Row, now: float) -> list[tuple[int, str, str | N
 
 
 def _insert(conn: sqlite3.Connection, rows: list[Row], batch_id: str | None,
-            now: float) -> None:
+            now: float) -> range:
     first = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM items").fetchone()[0]
     ids = range(first, first + len(rows))
     sites = [site_of(row.key) for row in rows]
@@ -204,6 +209,7 @@ def _insert(conn: sqlite3.Connection, rows: list[Row], batch_id: str | None,
                   for change in _changes(item_id, row, now)], batch_id)
     search.add_to_index(conn, [(item_id, row.title, row.tags, site, row.url)
                                for item_id, row, site in zip(ids, rows, sites, strict=True)])
+    return ids
 
 
 def _batch_id(store: Store) -> str:

@@ -210,7 +210,23 @@ def _counts(conn: sqlite3.Connection, match: str, where: str, args: list[object]
 
 def _most(conn: sqlite3.Connection, found: int) -> bool:
     """Whether ``found`` matches are at least half the list (see the module's notes)."""
-    return 2 * found >= _count(conn, f"SELECT COUNT(*) FROM items i WHERE {_LIVE}", ())
+    return 2 * found >= live_count(conn)
+
+
+def live_count(conn: sqlite3.Connection) -> int:
+    """How many rows the index holds (the live items), as FTS5 keeps it for bm25: the first
+    varint of its "averages" record (``items_fts_data`` row 1). Counting the items instead
+    reads an index entry per item, 7 ms at 100,000; this reads one row."""
+    row = conn.execute("SELECT block FROM items_fts_data WHERE id = 1").fetchone()
+    if row is not None and isinstance(row[0], bytes) and row[0]:
+        value = 0
+        for index, byte in enumerate(row[0][:9]):  # SQLite's varint: 7 bits a byte, 8 in a 9th
+            if index == 8:
+                return (value << 8) | byte
+            value = (value << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                return value
+    return _count(conn, f"SELECT COUNT(*) FROM items i WHERE {_LIVE}", ())
 
 
 def snippets(conn: sqlite3.Connection, query: Query, ids: Sequence[int]) -> dict[int, str]:

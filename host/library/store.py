@@ -40,6 +40,9 @@ from pocket_companion.library.items import (
 from pocket_companion.library.query import Query
 from pocket_companion.library.urls import site_of, url_key
 
+# More work in a write transaction, given the ids of the pages it wrote (their fetches).
+Then = Callable[[sqlite3.Connection, list[int]], object]
+
 __all__ = ["ADD", "MODIFY_OPS", "TAG_OPS", "Item", "NewItem", "Store", "Target"]
 
 Clock = Callable[[], float]
@@ -58,8 +61,9 @@ class Store:
         self.db = Database(path)
         self.clock = clock
 
-    def save(self, entries: Sequence[NewItem]) -> list[int]:
-        """Commit the entries durably (one transaction); return their item ids in order."""
+    def save(self, entries: Sequence[NewItem], then: Then | None = None) -> list[int]:
+        """Commit the entries durably (one transaction); return their item ids in order.
+        ``then`` is given the ids in that transaction (to queue more work for them)."""
         now = self.clock()
         keys = [entry.key or url_key(entry.url) for entry in entries]
         with self.db.write(durable=True) as conn:
@@ -76,7 +80,10 @@ class Store:
                     fresh[key] = entry
             search.reindex(conn, list(known.values()))
             known.update(self._insert(conn, fresh, now))
-        return [known[key] for key in keys]
+            ids = [known[key] for key in keys]
+            if then is not None:
+                then(conn, ids)
+        return ids
 
     @staticmethod
     def _ids(conn: sqlite3.Connection, keys: Sequence[str]) -> dict[str, int]:

@@ -8,9 +8,10 @@ work and exits; a stream that can no longer be trusted ends it with a logged
 reason.
 
 While fetching pages is on (the ``fetch_articles`` preference), the article fetcher
-(:mod:`pocket_companion.articles.fetcher`) runs on a thread of its own from the first request
-that opens the reading list (a ``hello`` alone does not): it fetches the pages waiting for
-a readable copy, sleeps until the next one is due, and wakes when pages are queued.
+(:mod:`pocket_companion.articles.fetcher`) runs on a thread of its own, from just after the
+first request that opens the reading list (a ``hello`` alone does not): it fetches the pages
+waiting for a readable copy, sleeps until the next one is due, and wakes when pages are
+queued.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 
 log = get_logger("pocket_companion.host")
 STARTUP_SYNC_DELAY = 0.5
+FETCHER_START = 0.5  # seconds from the request that starts the fetcher to its start
 FETCHER_EXIT = 2.0  # seconds the fetcher has to stop at the end; then it is left behind
 
 
@@ -221,24 +223,33 @@ class Host:
         self.companion.sync_quietly(retry_now=retry_now, pull=True, push=False)
         self.schedule_sync(None)
 
-    def fetches_changed(self) -> None:
-        """Pages joined the fetch queue, or the preferences changed: the fetcher looks
-        again, or starts if fetching is on (never while the host closes)."""
+    def fetches_changed(self, due: float | None = None) -> None:
+        """Pages joined the fetch queue (due at ``due``, if known), or the preferences
+        changed: the fetcher looks again, or starts if fetching is on (never while the host
+        closes)."""
         with self._lock:
             if self._closing or self.refusal:
                 return
             if self.fetcher is not None:
-                self.fetcher.wake()
+                self.fetcher.wake(due)
                 return
-            if not self.companion.fetching():
-                return
-            from pocket_companion.articles.fetcher import Fetcher
-
-            self.fetcher = Fetcher(self.companion.claim_fetches, self.companion.finish_fetch,
-                                   clock=self.companion.deps.clock, due=self._next_fetch)
-            self._fetching = threading.Thread(target=self.fetcher.run, name="fetcher",
-                                              args=(self._stop_fetching,), daemon=True)
+            if self._fetching is not None or not self.companion.fetching():
+                return  # starting already, or nothing to start
+            self._fetching = threading.Thread(target=self._fetch, name="fetcher", daemon=True)
             self._fetching.start()
+
+    def _fetch(self) -> None:
+        """The fetcher's thread. It loads the fetcher a moment after the request that
+        started it, so that no reply waits for those modules; it sees every due page then."""
+        if self._stop_fetching.wait(FETCHER_START):
+            return
+        from pocket_companion.articles.fetcher import Fetcher
+
+        fetcher = Fetcher(self.companion.claim_fetches, self.companion.finish_fetch,
+                          clock=self.companion.deps.clock, due=self._next_fetch)
+        with self._lock:
+            self.fetcher = fetcher
+        fetcher.run(self._stop_fetching)
 
     def _next_fetch(self) -> float | None:
         """When the next page is due for a fetch (None: none is, or fetching is off)."""
@@ -263,8 +274,9 @@ class Host:
             logins = list(self.logins.values())
         self.cancel_logins()
         self._stop_fetching.set()
-        if self.fetcher is not None and self._fetching is not None:
-            self.fetcher.wake()
+        if self._fetching is not None:
+            if self.fetcher is not None:
+                self.fetcher.wake()
             self._fetching.join(timeout=FETCHER_EXIT)
             self._release_fetches()
         for thread in logins:
