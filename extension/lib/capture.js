@@ -24,16 +24,22 @@ export const MAX_HTML_BYTES = 8 * 1024 * 1024; // the host's limits
 export const MAX_TEXT_BYTES = 4 * 1024 * 1024;
 const WAIT_MS = 30_000; // a page busy for longer is left to the host's fetcher
 const FIELDS = { title: 2000, byline: 500, site: 500, excerpt: 2000, lang: 35 };
+// the characters of text that make an article of a page Readability's quick test doubts
+export const MIN_CHARS = 1500;
 
 /**
  * Runs in the page (passed to `scripting.executeScript` as `func`, so it uses nothing
  * from outside itself but the three libraries): the article, or why there is none.
  */
-export function readPage({ rules, maxHtml, maxText, fields }) {
+export function readPage({ rules, maxHtml, maxText, fields, minChars }) {
   const url = location.href;
-  if (!isProbablyReaderable(document)) return { url, article: null };
+  const likely = isProbablyReaderable(document);
   const parsed = new Readability(document.cloneNode(true)).parse();
-  if (!parsed?.content) return { url, article: null };
+  // Readability's quick test misses articles laid out without paragraphs (old table
+  // layouts): those count when what it found is long enough to be one
+  if (!parsed?.content || (!likely && (parsed.length ?? 0) < minChars)) {
+    return { url, article: null };
+  }
   const { ALLOWED_URI_REGEXP_SOURCE: source, ...config } = rules;
   const fragment = DOMPurify.sanitize(parsed.content, { ...config,
     ALLOWED_URI_REGEXP: new RegExp(source, "i"), RETURN_DOM_FRAGMENT: true });
@@ -162,7 +168,8 @@ export class Capturer {
     const target = { tabId };
     await this.scripting.executeScript({ target, files: LIBRARIES });
     const [result] = await this.scripting.executeScript({ target, func: readPage, args: [{
-      rules: PURIFY, maxHtml: MAX_HTML_BYTES, maxText: MAX_TEXT_BYTES, fields: FIELDS }] });
+      rules: PURIFY, maxHtml: MAX_HTML_BYTES, maxText: MAX_TEXT_BYTES, fields: FIELDS,
+      minChars: MIN_CHARS }] });
     return result?.result ?? null;
   }
 
