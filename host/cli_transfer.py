@@ -21,6 +21,7 @@ from pocket_companion.text import for_terminal
 
 if TYPE_CHECKING:
     from pocket_companion.core import Companion
+    from pocket_companion.library.articles import Copy
 
 Data = dict[str, Any]
 
@@ -79,13 +80,13 @@ def cmd_export(c: Companion, args: argparse.Namespace) -> Outcome:
                             "bookmarks file has no place for the text")
     total = c.store.page(1, 0, query)[1]
     items = exports.listed(c.store, query, oldest=sort == "oldest")
-    text_of = (lambda item: c.articles.text_of(item.id)) if args.with_text else None
+    copy_of = (lambda item: c.articles.exported(item.id)) if args.with_text else None
     with _bar(bool(args.output) and not args.json, total, " pages") as update:
         counted = _counting(items, update)
         if args.output:
-            count = _to_file(Path(args.output), args.format, counted, text_of)
+            count = _to_file(Path(args.output), args.format, counted, copy_of)
         else:
-            count = exports.write(args.format, counted, sys.stdout, text_of)
+            count = exports.write(args.format, counted, sys.stdout, copy_of)
     summary = {"format": args.format, "count": count, "file": args.output}
     if args.json:
         return Outcome(summary, [])
@@ -101,7 +102,7 @@ def _counting(items: Iterator[Any], update: Callable[[int], None]) -> Iterator[A
 
 
 def _to_file(path: Path, kind: str, items: Iterator[Any],
-             text_of: Callable[[Any], str | None] | None) -> int:
+             copy_of: Callable[[Any], Copy | None] | None) -> int:
     """Written beside the file and renamed, private (0600): it is your whole list."""
     from pocket_companion.library import exports
 
@@ -109,7 +110,7 @@ def _to_file(path: Path, kind: str, items: Iterator[Any],
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            count = exports.write(kind, items, out, text_of)
+            count = exports.write(kind, items, out, copy_of)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)

@@ -157,9 +157,9 @@ def export(c: Companion, p: Params, ctx: Context) -> Data:
     last = start.after
     for index, item in enumerate(exports.listed(c.store, query, oldest=sort == "oldest",
                                                 after=start.after)):
-        text = c.articles.text_of(item.id) if with_text else None
+        copy = c.articles.exported(item.id) if with_text else None
         piece = exports.entry(kind, item, start.after is None and index == 0,
-                              with_text=with_text, text=text)
+                              with_text=with_text, copy=copy)
         sent = _resumed(start, piece) if index == 0 else 0
         if reply.add(piece[sent:]):
             reply.count += 1

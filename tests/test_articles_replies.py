@@ -17,10 +17,11 @@ from hypothesis import strategies as st
 from pocket_companion.articles.actions import PART_BYTES, json_cuts
 from pocket_companion.cli import call
 from pocket_companion.cli import main as cli_main
-from pocket_companion.core import Companion
+from pocket_companion.core import Companion, Deps
 from pocket_companion.errors import CompanionError
 from pocket_companion.nativehost.framing import MAX_OUT, encode_frame
 
+from tests.support.clock import Clock
 from tests.support.frames import HostProcess
 from tests.support.hostio import host_env
 
@@ -119,6 +120,54 @@ def test_an_export_with_text_splits_long_pages_and_joins_into_the_cli_file(
     assert data == from_cli
     plain, _ = exported(local, format=kind)
     assert "Short text one." not in plain
+
+
+def test_a_json_export_with_text_brings_the_copies_back(
+        local: Companion, tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Nothing is locked in: a JSON export with the text, imported on another computer,
+    gives the same copies back (sanitized again, as every stored copy is), and an import
+    never replaces a copy the list has."""
+    url = "https://a.example/tide"
+    call(local, "save", {"url": url, "title": "Tide"})
+    call(local, "capture", {"url": url, "article": {
+        **article_of('<p>Margit <a href="/m">winds</a> the tide clock.</p>',
+                     "Margit winds the tide clock."), "byline": "A. Writer", "lang": "en"}})
+    call(local, "save", {"url": "https://a.example/bare", "title": "No copy"})
+    out = tmp_path / "list.json"
+    assert cli_main(["export", "--format", "json", "--with-text", "-o", str(out)]) == 0
+    exported_file = json.loads(out.read_text())
+    [with_copy] = [item for item in exported_file["items"] if item["url"] == url]
+    assert with_copy["article"]["source"] == "capture" and "text" not in with_copy["article"]
+
+    monkeypatch.setenv("POCKET_COMPANION_HOME", str(tmp_path / "elsewhere"))
+    assert cli_main(["import", str(out)]) == 0
+    elsewhere = Companion(tmp_path / "elsewhere", Deps(clock=clock))
+    again, first = (call(c, "article", {"url": url}) for c in (elsewhere, local))
+    shown = ("html", "title", "byline", "site", "lang", "dir", "excerpt", "words", "source")
+    assert {k: again[k] for k in shown} == {k: first[k] for k in shown}
+    assert elsewhere.articles.text_of(again["item_id"]) == "Margit winds the tide clock."
+    [found] = call(elsewhere, "list", {"query": "margit"})["items"]
+    assert found["article"] == "stored" and "\x02Margit\x03" in found["snippet"]
+
+    with_copy["article"]["html"] = "<p onclick=steal()>Other words<script>x()</script></p>"
+    with_copy["text"] = "Other words"
+    changed = tmp_path / "changed.json"
+    changed.write_text(json.dumps(exported_file))
+    assert cli_main(["import", str(changed)]) == 0
+    assert call(elsewhere, "article", {"url": url})["html"] == first["html"]  # kept as it was
+    [bare] = [item for item in exported_file["items"] if item["text"] is None]
+    bare.update(article=with_copy["article"], text="Other words")  # a page without a copy
+    changed.write_text(json.dumps(exported_file))
+    assert cli_main(["import", str(changed)]) == 0
+    assert call(elsewhere, "article", {"url": bare["url"]})["html"] == "<p>Other words</p>"
+
+    bare["url"], with_copy["article"]["source"] = "https://a.example/new", "somewhere"
+    changed.write_text(json.dumps(exported_file))
+    capsys.readouterr()
+    cli_main(["import", str(changed)])
+    assert "its readable copy cannot be kept" in capsys.readouterr().err
+    assert call(elsewhere, "lookup", {"url": "https://a.example/new"}) == {"saved": False}
 
 
 def test_an_export_with_text_needs_a_format_that_holds_it(local: Companion,

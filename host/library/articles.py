@@ -134,7 +134,7 @@ class Articles:
             if row is None or row[0] != "pending":  # removed, or captured meanwhile
                 return None if row is None else str(row[0])
             if outcome.article is not None and outcome.article.text.strip():
-                _store(conn, job.item_id, outcome.article, FETCH, now)
+                store_in(conn, job.item_id, outcome.article, FETCH, now)
                 return "stored"
             attempts = job.attempts + 1
             again = outcome.retry and attempts <= len(BACKOFF)
@@ -150,7 +150,7 @@ class Articles:
         """Keep a (sanitized) copy of a page; False when a fetched copy would replace a
         captured one, which it never does."""
         with self.db.write() as conn:
-            return _store(conn, item_id, article, source, self.clock())
+            return store_in(conn, item_id, article, source, self.clock())
 
     def no_article(self, item_id: int) -> bool:
         """The browser found no article in the page: it says "link only", unless a copy is
@@ -173,6 +173,13 @@ class Articles:
         article = Article(title, byline, site, lang, direction, excerpt, _unpack(html), "",
                           words)
         return Copy(item_id, source, article, at, done, None if images is None else bool(images))
+
+    def exported(self, item_id: int) -> Copy | None:
+        """A page's copy with its text, as an export writes it (None: it has none)."""
+        copy = self.read(item_id)
+        text = self.text_of(item_id) if copy is not None else None
+        return None if copy is None else copy._replace(
+            article=copy.article._replace(text=text or ""))
 
     def text_of(self, item_id: int) -> str | None:
         rows = self.db.query("SELECT text FROM articles WHERE item = ?", (item_id,))
@@ -238,9 +245,9 @@ def _set_state(conn: sqlite3.Connection, item_id: int, state: str) -> None:
         "last_error = NULL, bytes = 0", (item_id, state))
 
 
-def _store(conn: sqlite3.Connection, item_id: int, article: Article, source: str,
+def store_in(conn: sqlite3.Connection, item_id: int, article: Article, source: str,
            now: float) -> bool:
-    """Keep a copy (see :meth:`Articles.store`)."""
+    """Keep a copy (see :meth:`Articles.store`), in the caller's transaction."""
     kept = conn.execute("SELECT source FROM articles WHERE item = ?", (item_id,)).fetchone()
     if kept is not None and kept[0] == CAPTURE and source == FETCH:
         return False

@@ -12,9 +12,11 @@ does not grow with the list. What each format keeps:
 - ``json``: every field we keep (never a secret), ``{"format": "pocket-companion-export",
   "version": 1, "exported_at", "items": [...]}``, one item per line.
 
-With the text (``text_of``), each page's readable copy as plain text joins it: a ``text``
-field in JSON (``null`` for a page without a copy), a last ``text`` column in CSV (empty
-without one). A bookmarks file has no place for it.
+With the text (``copy_of``), each page's readable copy joins it: in JSON, its plain
+``text`` (``null`` for a page without a copy) and the whole copy as ``article`` (its HTML,
+title, byline, site, language, direction, excerpt, word count and ``source``), which our
+importer keeps again; in CSV, a last ``text`` column (empty without one). A bookmarks file
+has no place for it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import IO, Protocol
 
+from pocket_companion.library.articles import Copy
 from pocket_companion.library.imports import JSON_FORMAT
 from pocket_companion.library.items import Item, item_of
 from pocket_companion.library.query import Query
@@ -61,14 +64,14 @@ class Exported(Protocol):
 
 
 def write(kind: str, items: Iterable[Exported], out: IO[str],
-          text_of: Callable[[Exported], str | None] | None = None) -> int:
-    """Write ``items`` in format ``kind`` to ``out``, with each one's text when ``text_of``
+          copy_of: Callable[[Exported], Copy | None] | None = None) -> int:
+    """Write ``items`` in format ``kind`` to ``out``, with each one's copy when ``copy_of``
     gives it (a format of :data:`WITH_TEXT`); returns how many were written."""
-    out.write(head(kind, with_text=text_of is not None))
+    out.write(head(kind, with_text=copy_of is not None))
     count = 0
     for item in items:
-        out.write(entry(kind, item, count == 0, with_text=text_of is not None,
-                        text=text_of(item) if text_of else None))
+        out.write(entry(kind, item, count == 0, with_text=copy_of is not None,
+                        copy=copy_of(item) if copy_of else None))
         count += 1
     out.write(tail(kind))
     return count
@@ -86,9 +89,9 @@ def head(kind: str, *, with_text: bool = False) -> str:
 
 
 def entry(kind: str, item: Exported, first: bool, *, with_text: bool = False,
-          text: str | None = None) -> str:
+          copy: Copy | None = None) -> str:
     """One item in format ``kind`` (``first``: the first of the file), ``with_text``: with
-    ``text``, its readable copy's text (None: it has none)."""
+    ``copy``, its readable copy, its text included (None: it has none)."""
     if kind == "netscape":
         return _bookmark(item)
     if kind == "csv":
@@ -96,7 +99,7 @@ def entry(kind: str, item: Exported, first: bool, *, with_text: bool = False,
         csv.writer(line, lineterminator="\r\n").writerow([
             item.title or item.url, item.url, int(item.saved_at), "|".join(item.tags),
             "archive" if item.status == "archived" else "unread", int(item.favorite),
-            *([text or ""] if with_text else [])])
+            *([copy.article.text if copy else ""] if with_text else [])])
         return line.getvalue()
     fields: dict[str, object] = {
         "url": item.url, "title": item.title, "tags": list(item.tags), "status": item.status,
@@ -104,7 +107,11 @@ def entry(kind: str, item: Exported, first: bool, *, with_text: bool = False,
     if item.remote_id:
         fields["item_id"] = item.remote_id
     if with_text:
-        fields["text"] = text
+        fields["text"] = copy.article.text if copy else None
+        if copy:
+            found = copy.article._asdict()
+            del found["text"]  # beside it, as "text"
+            fields["article"] = {**found, "source": copy.source}
     return ("\n" if first else ",\n") + json.dumps(fields, ensure_ascii=False)
 
 

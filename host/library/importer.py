@@ -34,7 +34,7 @@ from pocket_companion.library.store import Store, Then
 from pocket_companion.library.urls import site_of
 
 if TYPE_CHECKING:  # the format readers load when an import runs, not for status
-    from pocket_companion.library.imports import Problem, Row
+    from pocket_companion.library.imports import ImportedCopy, Problem, Row
 
 BATCH = 1000
 SHOWN_PROBLEMS = 100  # problems listed in a report; the count covers all of them
@@ -133,7 +133,21 @@ def _apply(conn: sqlite3.Connection, batch: dict[str, Row], report: Report,
     added = _insert(conn, fresh, batch_id, now)
     report.added += len(fresh)
     report.queued += len(fresh) + len(set(touched) - waiting)
+    ids = {**{key: found[0] for key, found in known.items()},
+           **{row.key: item_id for row, item_id in zip(fresh, added, strict=True)}}
+    _keep_copies(conn, [(ids[key], row.copy) for key, row in batch.items() if row.copy], now)
     return [*touched, *added]
+
+
+def _keep_copies(conn: sqlite3.Connection, copies: list[tuple[int, ImportedCopy]], now: float
+                 ) -> None:
+    """The readable copies the file brings, for the pages that have none (an import never
+    replaces a copy)."""
+    from pocket_companion.library.articles import store_in
+
+    for item_id, copy in copies:
+        if conn.execute("SELECT 1 FROM articles WHERE item = ?", (item_id,)).fetchone() is None:
+            store_in(conn, item_id, copy.article, copy.source, now)
 
 
 def _already_waiting(conn: sqlite3.Connection, ids: list[int], batch_id: str | None

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, NamedTuple
 
+from pocket_companion.articles.model import Article
 from pocket_companion.errors import CompanionError
 from pocket_companion.library.urls import clean
 from pocket_companion.nativehost.params import MAX_TAG_CHARS, MAX_TITLE_CHARS, _one_line
@@ -37,6 +38,7 @@ class Row(NamedTuple):
     favorite: bool
     tags: tuple[str, ...]
     where: str  # "file:line" (or "file:item N") for messages
+    copy: ImportedCopy | None = None  # a readable copy (this program's JSON export, with text)
 
 
 class Problem(NamedTuple):
@@ -56,6 +58,16 @@ class Raw(NamedTuple):
     status: str = "unread"
     favorite: bool = False
     tags: Iterable[str] = ()
+    article: object = None  # this program's JSON export: the copy, with "text" beside it
+    text: object = None
+
+
+class ImportedCopy(NamedTuple):
+    """A readable copy an import brings: checked, its HTML sanitized; ``source`` as stored
+    (``capture`` or ``fetch``)."""
+
+    article: Article
+    source: str
 
 
 def read(path: Path) -> Iterator[Entry]:
@@ -122,7 +134,28 @@ def _checked(where: str, raw: Raw | str) -> Entry:
     title = _one_line(raw.title)[:MAX_TITLE_CHARS]
     if title in (url, raw.url):
         title = ""  # Pocket writes the URL where a page had no title
-    return Row(url, key, title, saved_at, raw.status, raw.favorite, _tags(raw.tags), where)
+    try:
+        copy = _copy(raw.article, raw.text, url)
+    except CompanionError as exc:
+        return Problem(where, f"its readable copy cannot be kept: {exc.message}")
+    return Row(url, key, title, saved_at, raw.status, raw.favorite, _tags(raw.tags), where,
+               copy)
+
+
+def _copy(article: object, text: object, url: str) -> ImportedCopy | None:
+    """An exported copy checked as a capture is, and sanitized as every stored copy is."""
+    if article is None:
+        return None
+    from pocket_companion.articles.capture import article_of
+    from pocket_companion.articles.sanitize import sanitize
+    from pocket_companion.errors import InvalidParams
+
+    if not isinstance(article, dict) or article.get("source") not in ("capture", "fetch"):
+        raise InvalidParams("'article' must be an object with a 'source' of capture or fetch")
+    found = article_of({**{k: v for k, v in article.items() if k != "source"}, "text": text})
+    if found is None or not found.text.strip():
+        raise InvalidParams("'text' is empty")
+    return ImportedCopy(found._replace(html=sanitize(found.html, url)), article["source"])
 
 
 def _tags(tags: Iterable[str]) -> tuple[str, ...]:
@@ -186,4 +219,5 @@ def _json_item(item: object) -> Raw | str:
     if not isinstance(title, str) or not isinstance(saved, str | int | float | None):
         return "'title' or 'saved_at' has the wrong type"
     status = "archived" if item.get("status") == "archived" else "unread"
-    return Raw(item.get("url"), title, saved, status, item.get("favorite") is True, tags)
+    return Raw(item.get("url"), title, saved, status, item.get("favorite") is True, tags,
+               item.get("article"), item.get("text"))
