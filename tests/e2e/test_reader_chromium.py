@@ -297,8 +297,16 @@ def test_axe_contrast_and_screenshots(reader: ChromiumReader, pages: ArticleSite
     reader.page.emulate_media(color_scheme=scheme)
     readerpage.opened(reader, url)
     wait_until(lambda: readerpage.state(reader)["dark"] == (scheme == "dark"), "the theme")
-    wait_until(lambda: frame_theme(reader) == scheme and words.first in reader.frame_text(),
-               "the article shown in the chosen theme")  # a new theme makes a new frame
+    seen: list[tuple[str, bool]] = []
+
+    def shown() -> bool:  # a new theme makes a new frame
+        seen.append((frame_theme(reader), words.first in reader.frame_text()))
+        return seen[-1] == (scheme, True)
+
+    try:
+        wait_until(shown, "the article shown in the chosen theme")
+    except AssertionError as exc:  # once seen in CI under load: say what the frame showed
+        raise AssertionError(f"{exc}; frame (theme, text) seen: {seen[-5:]}") from None
     wait_until(lambda: reader.eval("document.getElementById('frame').offsetHeight") > 400,
                "the frame laid out at the article's height")
     wait_until(lambda: reader.eval("document.fonts.status === 'loaded'"), "the fonts")
