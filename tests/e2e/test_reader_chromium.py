@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
@@ -58,10 +58,14 @@ class ChromiumReader:
         assert self.tab is not None and self.tab.url == url
         self.browser.click_button(self.tab)
 
-    def reader(self, url: str) -> None:
+    def reader(self, url: str, scheme: Literal["light", "dark"] | None = None) -> None:
+        """Open the reader view at ``url``, in the system colour scheme ``scheme`` if given
+        (set before the page loads)."""
         if self.page is None or self.page.is_closed():
             self.page = self.browser.context.new_page()
             self.page.set_viewport_size(VIEWPORT)
+        if scheme is not None:
+            self.page.emulate_media(color_scheme=scheme)
         self.page.goto(url)
         self.page.bring_to_front()
 
@@ -289,12 +293,11 @@ def shoot(page: Page, name: str) -> None:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_contrast_and_screenshots(reader: ChromiumReader, pages: ArticleSite,
-                                      scheme: str) -> None:
+                                      scheme: Literal["light", "dark"]) -> None:
     url = pages.url("/article/harbour")
     words = readerpage.sample(reader.host, url, "harbour")
-    reader.reader(readerpage.reader_address(reader.base, url))
+    reader.reader(readerpage.reader_address(reader.base, url), scheme)
     assert reader.page is not None
-    reader.page.emulate_media(color_scheme=scheme)
     readerpage.opened(reader, url)
     wait_until(lambda: readerpage.state(reader)["dark"] == (scheme == "dark"), "the theme")
     seen: list[tuple[str, bool]] = []
@@ -317,3 +320,23 @@ def test_axe_contrast_and_screenshots(reader: ChromiumReader, pages: ArticleSite
     assert report["failing"] == []
     shoot(reader.page, f"reader-{scheme}")
     assert (SCREENSHOTS / f"reader-{scheme}.png").stat().st_size > 20_000
+
+
+
+GIVEN_THEME = """(() => new DOMParser().parseFromString(document.getElementById('frame').srcdoc,
+  'text/html').documentElement.className)()"""
+
+
+def test_a_change_of_the_system_theme_makes_the_frame_again(reader: ChromiumReader,
+                                                            pages: ArticleSite) -> None:
+    url = pages.url("/article/harbour")
+    words = readerpage.sample(reader.host, url, "harbour")
+    reader.reader(readerpage.reader_address(reader.base, url), "light")
+    readerpage.opened(reader, url)
+    assert "theme-light" in reader.eval(GIVEN_THEME).split()
+    assert reader.page is not None
+    reader.page.emulate_media(color_scheme="dark")
+    wait_until(lambda: readerpage.state(reader)["dark"], "the page in the dark theme")
+    wait_until(lambda: "theme-dark" in reader.eval(GIVEN_THEME).split(), "a dark frame made")
+    wait_until(lambda: frame_theme(reader) == "dark" and words.first in reader.frame_text(),
+               "the article shown in the dark frame")
