@@ -73,6 +73,14 @@ def test_a_snippet_shows_the_text_around_the_first_match(local: Companion) -> No
         "items"])
 
 
+def test_a_snippet_cut_after_a_sentence_keeps_a_space_before_its_ellipsis(
+        local: Companion) -> None:
+    sentence = "The spare key sits in the old kitchen drawer now. "  # 50: cut after one
+    keep(local, "https://home.example/key", sentence * 20, "Keys")
+    snippet = search(local, "kitchen")[0]["snippet"]
+    assert snippet.endswith("now. …") and ".…" not in snippet
+
+
 def test_snippets_of_text_without_spaces_stay_short(local: Companion) -> None:
     text = "東京の港には古い時計があります。" * 60 + " 時計 " + "毎朝だれかが手で巻きます。" * 60
     keep(local, "https://tokyo.example/clock", text, "港の時計")

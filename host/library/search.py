@@ -41,6 +41,7 @@ FTS_TABLE = (
 WEIGHTS = "10.0, 5.0, 3.0, 1.0, 1.0"  # bm25 weights: title, tags, site, url words, article
 SNIPPET_CHARS = 200  # of article text around a match, at most (markers and ellipses aside)
 _SPACES = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"[.!?:;]\x03?$")  # a snippet cut there: "end. …", not "end.…"
 _TOKEN = re.compile(r"[^\W_]+")  # letters and digits: what FTS5's unicode61 keeps
 SORTED_IN_MEMORY = 5000  # up to this many matches are read from the index and sorted
 _NEWEST = "i.saved_at DESC, i.id DESC"
@@ -286,7 +287,8 @@ def _snippet(text: str, pattern: re.Pattern[str]) -> str | None:
         at = match.end()
     marked.append(text[at:end])
     shown = _SPACES.sub(" ", "".join(marked)).strip()
-    return ("…" if start else "") + shown + ("…" if end < len(text) else "")
+    after = "" if end == len(text) else " …" if _SENTENCE_END.search(shown) else "…"
+    return ("…" if start else "") + shown + after
 
 
 def _fold(text: str) -> str:
