@@ -28,7 +28,8 @@ const settings = new Settings(ask);
 const dark = matchMedia("(prefers-color-scheme: dark)");
 const address = new URLSearchParams(location.search);
 const state = { url: address.get("url") ?? "", article: null, css: "", hash: "", sheet: null,
-  shadow: null, fragment: null, pageImages: null, ready: false, heldBack: false };
+  shadow: null, fragment: null, pageImages: null, ready: false, heldBack: false,
+  frameBusy: false, nextFrame: null };
 let keeper = null;
 
 function theme() {
@@ -71,11 +72,32 @@ function render() {
   state.fragment = fragment;
   const look = { theme: theme(), size: settings.values.size };
   const { lang, dir, title } = state.article;
-  $("frame").srcdoc = frameDocument({ body: markup(fragment), css: state.css, hash: state.hash,
-    images, lang, dir, title, ...look });
+  showInFrame(frameDocument({ body: markup(fragment), css: state.css, hash: state.hash,
+    images, lang, dir, title, ...look }));
   measure();
   showImagesNote(count, images);
   if (before !== null) window.scrollTo(0, scrollFor(before, geometry()));
+}
+
+/**
+ * The frame's next document, given once its last one has loaded: Chromium left the frame
+ * unpainted for good (its document there, nothing on screen) when a second document came
+ * while its first was loading, as when the system's theme changes as the page opens.
+ */
+function showInFrame(html) {
+  if (state.frameBusy) {
+    state.nextFrame = html;
+    return;
+  }
+  state.frameBusy = true;
+  const frame = $("frame");
+  frame.addEventListener("load", () => {
+    state.frameBusy = false;
+    const next = state.nextFrame;
+    state.nextFrame = null;
+    if (next !== null) showInFrame(next);
+  }, { once: true });
+  frame.srcdoc = html;
 }
 
 /** Lay the copy out where nobody sees it, and give the frame its height. */

@@ -7,6 +7,7 @@ reading list's marks and snippets; accessibility, contrast and the screenshots.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -340,3 +341,23 @@ def test_a_change_of_the_system_theme_makes_the_frame_again(reader: ChromiumRead
     wait_until(lambda: "theme-dark" in reader.eval(GIVEN_THEME).split(), "a dark frame made")
     wait_until(lambda: frame_theme(reader) == "dark" and words.first in reader.frame_text(),
                "the article shown in the dark frame")
+
+
+def test_the_article_shows_when_the_theme_changes_as_the_page_opens(reader: ChromiumReader,
+                                                                    pages: ArticleSite) -> None:
+    """The frame made again while its first document loads: Chromium once kept it unpainted
+    for good (its document there, nothing on screen). It happens only when the change
+    lands in that moment, so the page opens a few times with the change at 0-80 ms."""
+    url = pages.url("/article/harbour")
+    words = readerpage.sample(reader.host, url, "harbour")
+    for delay in (0.0, 0.02, 0.04, 0.06, 0.08):
+        reader.reader(readerpage.reader_address(reader.base, url), "light")
+        assert reader.page is not None
+        time.sleep(delay)
+        reader.page.emulate_media(color_scheme="dark")
+        wait_until(lambda: frame_theme(reader) == "dark" and words.first in reader.frame_text(),
+                   "the article's document in the dark frame")
+        time.sleep(0.5)  # painted by then
+        # the frame's text compresses to tens of KB; an unpainted (one-colour) frame to ~1 KB
+        shot = reader.page.screenshot(clip={"x": 240, "y": 300, "width": 700, "height": 300})
+        assert len(shot) > 10_000, f"the frame left unpainted (change after {delay} s)"
