@@ -152,6 +152,9 @@ def click(browser: Chromium, url: str, wait_outcome: bool) -> Sample:
 
 @contextmanager
 def server(fake: FakePocket, late: float | None) -> Iterator[None]:
+    """The server answers ``late`` while a browser is measured; before the browser closes,
+    it answers what it holds (the browser's end waits for its hosts', and a host finishes
+    the request under way first)."""
     if late is not None:
         fake.inject(Fault("slow", seconds=late, processed=True), times=10**6, path="/v3/")
     try:
@@ -167,36 +170,40 @@ def fresh_host(folder: Path, fake: FakePocket, env: dict[str, str]) -> Host:
 
 
 def warm_and_cold(playwright: Playwright, folder: Path, extension: Path, host: Host,
-                  site: str, runs: int, late: float | None) -> dict[str, list[Sample]]:
+                  site: str, runs: int, fake: FakePocket,
+                  late: float | None) -> dict[str, list[Sample]]:
     found: dict[str, list[Sample]] = {"warm": [], "cold": []}
     browser = Chromium(playwright, folder, host, extension=extension)
     try:
-        for run in range(runs):
-            for kind in ("warm", "cold"):
-                url = f"{site}/{kind}-{run}"
-                page = browser.open(url)
-                # the page's mark is settled (looked up) and the host runs
-                browser.evaluate("(tab) => pocketCompanion.indicator.refresh(tab)",
-                                 browser.tab_id(page))
-                if kind == "cold":
-                    browser.stop_worker()
-                found[kind].append(click(browser, url, wait_outcome=late != SERVERS["never"]))
-                page.close()
+        with server(fake, late):
+            for run in range(runs):
+                for kind in ("warm", "cold"):
+                    url = f"{site}/{kind}-{run}"
+                    page = browser.open(url)
+                    # the page's mark is settled (looked up) and the host runs
+                    browser.evaluate("(tab) => pocketCompanion.indicator.refresh(tab)",
+                                     browser.tab_id(page))
+                    if kind == "cold":
+                        browser.stop_worker()
+                    found[kind].append(click(browser, url,
+                                             wait_outcome=late != SERVERS["never"]))
+                    page.close()
     finally:
         browser.close()
     return found
 
 
 def browser_starts(playwright: Playwright, folder: Path, extension: Path, host: Host,
-                   site: str, runs: int, late: float | None) -> list[Sample]:
+                   site: str, runs: int, fake: FakePocket, late: float | None) -> list[Sample]:
     Chromium(playwright, folder, host, extension=extension).close()  # the install: not counted
     found = []
     for run in range(runs):
         browser = Chromium(playwright, folder, host, extension=extension)
         try:
-            url = f"{site}/start-{run}"
-            browser.context.pages[0].goto(url)
-            found.append(click(browser, url, wait_outcome=late != SERVERS["never"]))
+            with server(fake, late):
+                url = f"{site}/start-{run}"
+                browser.context.pages[0].goto(url)
+                found.append(click(browser, url, wait_outcome=late != SERVERS["never"]))
         finally:
             browser.close()
     return found
@@ -210,14 +217,13 @@ def measure(playwright: Playwright, tmp: Path, extension: Path, fake: FakePocket
         host = fresh_host(folder / "host", fake, env)
         print(f"server answers {name}: {runs} clicks of each kind…", flush=True)
         try:
-            with server(fake, late):
-                # pages of their own: the account keeps the earlier runs' pages, and a new
-                # data folder pulls them (a page already saved opens the panel instead)
-                pages = f"{site}/{name.replace(' ', '-')}"
-                found = warm_and_cold(playwright, folder / "warm", extension, host, pages,
-                                      runs, late)
-                found["browser start"] = browser_starts(playwright, folder / "start",
-                                                        extension, host, pages, runs, late)
+            # pages of their own: the account keeps the earlier runs' pages, and a new
+            # data folder pulls them (a page already saved opens the panel instead)
+            pages = f"{site}/{name.replace(' ', '-')}"
+            found = warm_and_cold(playwright, folder / "warm", extension, host, pages, runs,
+                                  fake, late)
+            found["browser start"] = browser_starts(playwright, folder / "start", extension,
+                                                    host, pages, runs, fake, late)
         finally:
             host.stop()
         results[name] = found

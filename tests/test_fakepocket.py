@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -514,6 +515,16 @@ def test_slow_fault_triggers_read_timeout(fake: FakePocket, token: str, processe
     while fake.add_count("https://e.example/4") == 0 and time.monotonic() - start < 3:
         time.sleep(0.02)
     assert fake.add_count("https://e.example/4") == 1  # processed after the sleep otherwise
+
+
+def test_clearing_the_faults_answers_what_a_slow_fault_holds(fake: FakePocket,
+                                                             token: str) -> None:
+    fake.inject(Fault("slow", seconds=60))
+    threading.Timer(0.3, fake.clear_faults).start()
+    start = time.monotonic()
+    r = api(fake, "/v3/add", token, url="https://e.example/held", timeout=30)
+    assert r.status_code == 200 and time.monotonic() - start < 10
+    assert fake.add_count("https://e.example/held") == 1
 
 
 @pytest.mark.parametrize("processed", [True, False])

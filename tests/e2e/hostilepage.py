@@ -29,7 +29,8 @@ from tests.support.frames import REPO
 OWN_CORPUS = Path(__file__).parent / "hostile"
 SHARED_CORPUS = REPO / "tests" / "fixtures" / "hostile"
 SETTLE_S = 1.5  # what a trick would request arrives by then
-SHOWN_S = 0.75  # each copy shown through the reader: its tricks fire as it loads
+SHOWN_S = 0.25  # each copy shown through the reader: its tricks fire as it loads (a late
+# request is still heard: while a later copy is on show, or at the end, after SETTLE_S)
 # a web address's scheme and host (SVG's namespace is a name, not an address)
 WEB_ADDRESS = re.compile(r"(?i)\b(?:https?:)?//(?!www\.w3\.org)([\w.-]+(?::\d+)?)")
 
@@ -147,6 +148,8 @@ def hostile_copies_run_nothing_and_load_nothing(d: ReaderDriver, recorder: Artic
         assert after["sandbox"] == SANDBOX
         d.eval("(() => { const s = document.getElementById('theme'); s.value = 'system';"
                " s.dispatchEvent(new Event('change')); return true; })()")
+    time.sleep(SETTLE_S)
+    assert recorder.requests() == [], recorder.requests()  # each names its trick
     assert d.host.request("status", {})["account"] == status["account"]
     assert all(listed(d.host, pages.url(f"/hostile/{name}")) for name in corpus), \
         "no trick deleted a page"

@@ -138,6 +138,7 @@ class FakePocket:
         self._ctx.faults.inject(fault, times, path)
 
     def clear_faults(self) -> None:
+        """Forget every fault; the requests a slow fault holds are answered now."""
         self._ctx.faults.clear()
 
     def add_user(self, name: str) -> None:

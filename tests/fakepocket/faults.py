@@ -33,7 +33,7 @@ class Fault:
                               legacy HTML status-line body.
       drop                    close the connection without any answer, before processing.
       reset_after_processing  process the request fully (state changes!), then send a TCP RST.
-      slow                    sleep `seconds` before answering.
+      slow                    sleep `seconds` before answering (clearing the faults ends it).
       malformed_json          200 with a truncated JSON body.
       html_error              an HTML error page of a proxy in front of Pocket (default 502);
                               no X-Error headers and no X-Source: the proxy wrote it.
@@ -93,6 +93,8 @@ class FaultQueue:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: list[_Entry] = []
+        self._woken = threading.Condition(self._lock)
+        self._round = 0  # counts clear() calls: a slow fault's wait ends at the next
 
     def inject(self, fault: Fault, times: int = 1, path: str | None = None) -> None:
         if times < 1:
@@ -119,5 +121,14 @@ class FaultQueue:
             ]
 
     def clear(self) -> None:
-        with self._lock:
+        """Forget every fault; the requests a slow fault holds are answered now."""
+        with self._woken:
             self._entries.clear()
+            self._round += 1
+            self._woken.notify_all()
+
+    def sleep(self, seconds: float) -> None:
+        """A slow fault's wait: `seconds`, or less if the faults are cleared meanwhile."""
+        with self._woken:
+            start = self._round
+            self._woken.wait_for(lambda: self._round != start, timeout=seconds)

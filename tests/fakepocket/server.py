@@ -7,7 +7,6 @@ import socket
 import struct
 import sys
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -170,9 +169,9 @@ class Handler(BaseHTTPRequestHandler):
         if fault.kind == "slow":
             if fault.processed:
                 response = self._process(request, ok)
-                time.sleep(fault.seconds)
+                self.server.ctx.faults.sleep(fault.seconds)
             else:
-                time.sleep(fault.seconds)
+                self.server.ctx.faults.sleep(fault.seconds)
                 response = self._process(request, ok)
             response.headers.update(fault.headers)
         else:
