@@ -98,7 +98,7 @@ def test_an_import_killed_midway_then_run_again_ends_whole_and_sends_each_page_o
     report = json.loads(again.stdout)
     assert (report["added"], report["unchanged"]) == (total - halfway, halfway)
 
-    with FakePocket(user_limit=10_000) as fake:
+    with FakePocket(user_limit=10_000, count_cap=5000) as fake:  # the pull back: 4 pages
         env.update(POCKET_BASE_URL=fake.base_url, POCKET_CONSUMER_KEY=fake.CONSUMER_KEY)
         connect_account(env, fake)
         synced = subprocess.run([sys.executable, "-m", "pocket_companion", "sync", "--json"],

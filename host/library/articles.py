@@ -233,7 +233,7 @@ def queue_in(conn: sqlite3.Connection, item_ids: Sequence[int], due: float) -> i
         count += conn.execute(
             "INSERT OR IGNORE INTO article_state (item, state, next_try) "
             f"SELECT id, 'pending', ? FROM items WHERE id IN ({_marks(chunk)}) "
-            "AND deleted = 0", [due, *chunk]).rowcount
+            "AND +deleted = 0", [due, *chunk]).rowcount  # by id, not by the live rows
     return count
 
 

@@ -77,11 +77,11 @@ def reindex(conn: sqlite3.Connection, ids: Sequence[int], *, bodies: bool = Fals
             row[0]: tuple(row[1:]) for row in conn.execute(
                 f"SELECT rowid, title, tags, site, url FROM items_fts WHERE rowid IN ({marks})",
                 chunk)}
-        wanted: dict[int, _Indexed] = {
+        wanted: dict[int, _Indexed] = {  # "+deleted": by id, not a scan of every live row
             item_id: (title, " ".join(tags_of(tags)), site, _url_words(url))
             for item_id, title, tags, site, url in conn.execute(
                 f"SELECT id, title, tags, site, url FROM items WHERE id IN ({marks}) "
-                "AND deleted = 0", chunk)}
+                "AND +deleted = 0", chunk)}
         stale = [i for i, values in indexed.items() if bodies or wanted.get(i) != values]
         fresh = [i for i, values in wanted.items() if bodies or indexed.get(i) != values]
         if stale:
